@@ -1,0 +1,173 @@
+// ICU-backed implementations. ICU objects are expensive to create and not thread-safe
+// to share mutably, so each thread builds its own once.
+#include "text/text.hpp"
+
+#include <unicode/coll.h>
+#include <unicode/normalizer2.h>
+#include <unicode/translit.h>
+#include <unicode/unistr.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace dondoc::text {
+namespace {
+
+const icu::Normalizer2& nfc_normalizer() {
+  UErrorCode ec = U_ZERO_ERROR;
+  const icu::Normalizer2* n = icu::Normalizer2::getNFCInstance(ec);
+  if (U_FAILURE(ec) || n == nullptr) throw std::runtime_error("ICU NFC normalizer unavailable");
+  return *n;
+}
+
+icu::Transliterator& latin_ascii() {
+  thread_local std::unique_ptr<icu::Transliterator> t = [] {
+    UErrorCode ec = U_ZERO_ERROR;
+    std::unique_ptr<icu::Transliterator> p(
+        icu::Transliterator::createInstance("Latin-ASCII", UTRANS_FORWARD, ec));
+    if (U_FAILURE(ec) || !p) throw std::runtime_error("ICU Latin-ASCII transliterator unavailable");
+    return p;
+  }();
+  return *t;
+}
+
+icu::Collator& vi_collator() {
+  thread_local std::unique_ptr<icu::Collator> c = [] {
+    UErrorCode ec = U_ZERO_ERROR;
+    std::unique_ptr<icu::Collator> p(icu::Collator::createInstance(icu::Locale("vi"), ec));
+    if (U_FAILURE(ec) || !p) throw std::runtime_error("ICU vi collator unavailable");
+    return p;
+  }();
+  return *c;
+}
+
+bool all_ascii(std::string_view s) {
+  for (unsigned char ch : s)
+    if (ch >= 0x80) return false;
+  return true;
+}
+
+icu::UnicodeString from_utf8(std::string_view s) {
+  return icu::UnicodeString::fromUTF8(icu::StringPiece(s.data(), static_cast<int32_t>(s.size())));
+}
+
+std::string to_utf8(const icu::UnicodeString& u) {
+  std::string out;
+  u.toUTF8String(out);
+  return out;
+}
+
+}  // namespace
+
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) { ++i; continue; }
+    std::size_t len = 0;
+    char32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1Fu; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0Fu; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07u; }
+    else return false;
+    if (i + len > n) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0u) != 0x80u) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+std::size_t code_points(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char ch : s)
+    if ((ch & 0xC0u) != 0x80u) ++n;
+  return n;
+}
+
+std::string nfc(std::string_view s) {
+  if (all_ascii(s) || !valid_utf8(s)) return std::string(s);
+  const auto& norm = nfc_normalizer();
+  const icu::UnicodeString u = from_utf8(s);
+  UErrorCode ec = U_ZERO_ERROR;
+  if (norm.quickCheck(u, ec) == UNORM_YES && U_SUCCESS(ec)) return std::string(s);
+  ec = U_ZERO_ERROR;
+  icu::UnicodeString out = norm.normalize(u, ec);
+  if (U_FAILURE(ec)) return std::string(s);
+  return to_utf8(out);
+}
+
+std::string fold_ascii(std::string_view s) {
+  std::string folded;
+  if (all_ascii(s)) {
+    folded.assign(s);
+  } else {
+    icu::UnicodeString u = from_utf8(valid_utf8(s) ? s : std::string_view{});
+    UErrorCode ec = U_ZERO_ERROR;
+    u = nfc_normalizer().normalize(u, ec);
+    latin_ascii().transliterate(u);
+    folded = to_utf8(u);
+  }
+  std::string out;
+  out.reserve(folded.size());
+  for (unsigned char ch : folded) {
+    if (ch == '\t' || ch == '\n' || ch == '\r') out.push_back(' ');
+    else if (ch >= 0x20 && ch < 0x7F) out.push_back(static_cast<char>(ch));
+    // anything else (controls, leftovers the transliterator could not map) is dropped
+  }
+  return out;
+}
+
+std::string match_key(std::string_view s) {
+  std::string out;
+  for (char ch : fold_ascii(s)) {
+    if (ch >= 'a' && ch <= 'z') out.push_back(static_cast<char>(ch - 'a' + 'A'));
+    else if ((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) out.push_back(ch);
+  }
+  return out;
+}
+
+int compare_vi(std::string_view a, std::string_view b) {
+  UErrorCode ec = U_ZERO_ERROR;
+  const UCollationResult r = vi_collator().compareUTF8(
+      icu::StringPiece(a.data(), static_cast<int32_t>(a.size())),
+      icu::StringPiece(b.data(), static_cast<int32_t>(b.size())), ec);
+  if (U_FAILURE(ec)) return a.compare(b);
+  return r == UCOL_LESS ? -1 : (r == UCOL_GREATER ? 1 : 0);
+}
+
+std::string sort_key_vi(std::string_view s) {
+  const icu::UnicodeString u = from_utf8(s);
+  auto& coll = vi_collator();
+  std::string key(64, '\0');
+  for (;;) {
+    const int32_t need = coll.getSortKey(u, reinterpret_cast<uint8_t*>(key.data()),
+                                         static_cast<int32_t>(key.size()));
+    if (need <= static_cast<int32_t>(key.size())) {
+      key.resize(need > 0 ? static_cast<std::size_t>(need - 1) : 0);  // drop trailing NUL
+      return key;
+    }
+    key.resize(static_cast<std::size_t>(need));
+  }
+}
+
+bool gsm_safe(std::string_view s) {
+  for (unsigned char ch : s) {
+    if (ch == '\n' || ch == '\r') continue;
+    if (ch < 0x20 || ch >= 0x7F) return false;
+    // In GSM 03.38 these need the escape table (count double) or do not exist.
+    if (ch == '[' || ch == ']' || ch == '{' || ch == '}' || ch == '\\' || ch == '^' ||
+        ch == '~' || ch == '|' || ch == '`')
+      return false;
+  }
+  return true;
+}
+
+}  // namespace dondoc::text
