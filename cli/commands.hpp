@@ -8,6 +8,9 @@
 namespace CLI {
 class App;
 }
+namespace dondoc::config {
+struct config;
+}
 
 namespace dondoc::cli {
 
@@ -29,5 +32,11 @@ struct registry {
 void add_check(CLI::App& app, registry& reg);
 void add_calendar_commands(CLI::App& app, registry& reg);  // calendar, lunar
 void add_plan(CLI::App& app, registry& reg);
+void add_templates(CLI::App& app, registry& reg);
+void add_simulate(CLI::App& app, registry& reg);
+
+// "FILE: ok: 34 units (…), 70 contacts, 2 reports (2 yearly), 0 warnings"
+std::string summary_line(const config::config& cfg, std::size_t warnings);
+
 
 }  // namespace dondoc::cli

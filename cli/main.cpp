@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   add_check(app, reg);
   add_calendar_commands(app, reg);
   add_plan(app, reg);
+  add_templates(app, reg);
+  add_simulate(app, reg);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -2,7 +2,7 @@
 function(dondoc_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wshadow -Wconversion -Wno-sign-conversion -Wnon-virtual-dtor
-    -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough -Wformat=2)
+    -Woverloaded-virtual -Wimplicit-fallthrough -Wformat=2)
   if(DONDOC_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

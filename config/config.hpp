@@ -38,13 +38,13 @@ struct location {
 
 // An offset as written in a step: Nwd, Nd, Nh, Nm, Ns.
 struct offset {
-  enum class unit_t : std::uint8_t { working_days, days, hours, minutes, seconds };
-  unit_t unit = unit_t::days;
+  enum class unit_t : std::uint8_t { wd, d, h, m, s };  // as written: Nwd, Nd, Nh, Nm, Ns
+  unit_t unit = unit_t::d;
   std::int64_t count = 0;
   std::string text;  // as written, e.g. "3wd"; part of outbox keys
 
-  bool day_based() const { return unit == unit_t::working_days || unit == unit_t::days; }
-  seconds duration() const;  // only for hours/minutes/seconds
+  bool day_based() const { return unit == unit_t::wd || unit == unit_t::d; }
+  seconds duration() const;  // h/m/s exactly; d as 24 h; 0 for wd
 };
 
 // A half-open window [start, end) of local time of day, in minutes after midnight.
@@ -69,7 +69,7 @@ struct sending_settings {
   clock_window sms_quiet_hours{minutes{22 * 60}, minutes{7 * 60}};
   std::int64_t sms_per_recipient_per_day = 3;
   seconds catch_up_grace{15 * 60};
-  offset catch_up_max_age{offset::unit_t::working_days, 2, "2wd"};
+  offset catch_up_max_age{offset::unit_t::wd, 2, "2wd"};
   std::int64_t retry_max_attempts = 12;
   seconds retry_max_age{24 * 3600};
 };

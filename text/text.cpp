@@ -5,6 +5,7 @@
 #include <unicode/coll.h>
 #include <unicode/normalizer2.h>
 #include <unicode/translit.h>
+#include <unicode/bytestream.h>
 #include <unicode/unistr.h>
 
 #include <memory>
@@ -95,13 +96,15 @@ std::size_t code_points(std::string_view s) {
 std::string nfc(std::string_view s) {
   if (all_ascii(s) || !valid_utf8(s)) return std::string(s);
   const auto& norm = nfc_normalizer();
-  const icu::UnicodeString u = from_utf8(s);
+  const icu::StringPiece piece(s.data(), static_cast<int32_t>(s.size()));
   UErrorCode ec = U_ZERO_ERROR;
-  if (norm.quickCheck(u, ec) == UNORM_YES && U_SUCCESS(ec)) return std::string(s);
+  if (norm.isNormalizedUTF8(piece, ec) && U_SUCCESS(ec)) return std::string(s);
   ec = U_ZERO_ERROR;
-  icu::UnicodeString out = norm.normalize(u, ec);
+  std::string out;
+  icu::StringByteSink<std::string> sink(&out);
+  norm.normalizeUTF8(0, piece, sink, nullptr, ec);
   if (U_FAILURE(ec)) return std::string(s);
-  return to_utf8(out);
+  return out;
 }
 
 std::string fold_ascii(std::string_view s) {

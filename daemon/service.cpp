@@ -1,0 +1,589 @@
+// The running daemon. One io_context on one thread is the implicit strand: the dispatch
+// loop, notifier completions, HTTP handlers and timers all run there, so the store needs
+// no locks. The loop sleeps until the earliest due row (at most 60 s), re-reads the wall
+// clock (a jump is logged; the catch-up rules absorb it), claims what is due within each
+// channel's concurrency, and hands the messages to the notifiers. Outcomes and HTTP
+// writes are committed in batches. A database that cannot be written (disk full) is
+// reported and retried; nothing already stored is lost, and claims roll back.
+#include "daemon/service.hpp"
+
+#include <boost/asio.hpp>
+
+#include <systemd/sd-daemon.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "config/config.hpp"
+#include "daemon/app.hpp"
+#include "daemon/engine.hpp"
+#include "daemon/messages.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/routes.hpp"
+#include "notifiers/file_outbox.hpp"
+#include "notifiers/secrets.hpp"
+#include "notifiers/sms_gateways.hpp"
+#include "notifiers/smtp.hpp"
+#include "replies/tokens.hpp"
+#include "store/store.hpp"
+#include "web/server.hpp"
+
+namespace dondoc::daemon {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+sys_seconds wall_now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+
+void notify(const std::string& state) { sd_notify(0, state.c_str()); }
+
+bool local_listener(const std::string& listen) {
+  return listen.rfind("unix:", 0) == 0 || listen.rfind("127.", 0) == 0 || listen.rfind("[::1]", 0) == 0 ||
+         listen.rfind("localhost:", 0) == 0;
+}
+
+struct transports {
+  std::shared_ptr<notifiers::file_outbox> outbox;
+  std::shared_ptr<notifiers::email_transport> email;
+  std::shared_ptr<notifiers::sms_transport> sms;
+  std::int64_t email_capacity = 64;
+  std::int64_t sms_capacity = 64;
+};
+
+std::string channels_signature(const config::config& c) {
+  std::string s = c.channels.outbox.dir + "|" + c.service.secrets_dir + "|" + c.service.public_url;
+  if (c.channels.email)
+    s += fmt::format("|e:{}:{}:{}:{}:{}:{}", c.channels.email->url, c.channels.email->username,
+                     c.channels.email->password_file, static_cast<int>(c.channels.email->tls),
+                     c.channels.email->concurrency, c.channels.email->timeout.count());
+  if (c.channels.sms)
+    s += fmt::format("|s:{}:{}:{}:{}:{}:{}:{}", config::to_string(c.channels.sms->provider), c.channels.sms->url,
+                     c.channels.sms->api_key_file, c.channels.sms->secret_key_file, c.channels.sms->brandname,
+                     c.channels.sms->body, c.channels.sms->concurrency);
+  return s;
+}
+
+}  // namespace
+
+struct service::impl {
+  asio::io_context& io;
+  service_options opts;
+  std::shared_ptr<const runtime_config> rt;
+  std::unique_ptr<store::store> db;
+  std::unique_ptr<engine> eng;
+  std::unique_ptr<replies::token_codec> tokens;
+  std::unique_ptr<message_builder> builder;
+  app_state app;
+  write_batcher batcher;
+  transports tx;
+  std::string channels_sig;
+  std::unique_ptr<web::http_server> public_srv, admin_srv;
+
+  asio::steady_timer dispatch_timer;
+  asio::steady_timer daily_timer;
+  asio::steady_timer watchdog_timer;
+  asio::steady_timer stop_timer;
+  bool dispatch_posted = false;
+  bool flush_posted = false;
+  bool stopping = false;
+  std::int64_t inflight_email = 0, inflight_sms = 0;
+  struct outcome {
+    std::shared_ptr<job> j;
+    notifiers::send_result r;
+  };
+  std::vector<outcome> outcomes;
+  std::optional<std::pair<sys_seconds, std::chrono::steady_clock::time_point>> last_tick;
+  std::string last_db_error;
+  std::uint64_t watchdog_usec = 0;
+
+  impl(asio::io_context& i, service_options o)
+      : io(i),
+        opts(std::move(o)),
+        batcher([this] { asio::post(io, [this] { run_writes(); }); }),
+        dispatch_timer(i),
+        daily_timer(i),
+        watchdog_timer(i),
+        stop_timer(i) {}
+
+  // --- set-up ---------------------------------------------------------------------------
+
+  std::shared_ptr<const config::config> load_config(std::vector<std::string>& errors) {
+    auto res = config::load(opts.config_path);
+    for (const auto& d : res.diagnostics) {
+      const std::string line = config::format(d);
+      if (d.severity == config::diagnostic::severity_t::error) {
+        errors.push_back(line);
+      } else {
+        spdlog::warn("{}", line);
+      }
+    }
+    if (!res.ok()) return nullptr;
+    if (!opts.state_dir.empty()) {
+      auto c = std::make_shared<config::config>(*res.cfg);
+      const bool outbox_default = c->channels.outbox.dir == (fs::path(c->service.state_dir) / "outbox").string();
+      c->service.state_dir = opts.state_dir;
+      if (outbox_default) c->channels.outbox.dir = (fs::path(opts.state_dir) / "outbox").string();
+      // The lookup tables view strings of res.cfg; keep it alive alongside.
+      auto keep = res.cfg;
+      return std::shared_ptr<const config::config>(c.get(), [c, keep](const config::config*) mutable {
+        c.reset();
+        keep.reset();
+      });
+    }
+    return res.cfg;
+  }
+
+  transports make_transports(const config::config& c) {
+    transports t;
+    t.outbox = std::make_shared<notifiers::file_outbox>(c.channels.outbox.dir);
+    const char* ca = std::getenv("DONDOC_CA_FILE");
+    if (c.channels.email) {
+      notifiers::smtp_options so;
+      if (ca) so.ca_file = ca;
+      t.email = std::make_shared<notifiers::smtp_transport>(io, *c.channels.email, c.service.secrets_dir, so);
+      t.email_capacity = c.channels.email->concurrency;
+    } else {
+      t.email = t.outbox;
+    }
+    if (c.channels.sms) {
+      notifiers::gateway_options go;
+      go.secrets_dir = c.service.secrets_dir;
+      go.public_url = c.service.public_url;
+      if (ca) go.ca_file = ca;
+      t.sms = std::shared_ptr<notifiers::sms_transport>(notifiers::make_sms_gateway(io, *c.channels.sms, go));
+      t.sms_capacity = c.channels.sms->concurrency;
+    } else {
+      t.sms = t.outbox;
+    }
+    return t;
+  }
+
+  void start() {
+    app.health.started_at = wall_now();
+    std::vector<std::string> errors;
+    auto cfg = load_config(errors);
+    if (!cfg) throw startup_error(errors);
+    const auto& svc = cfg->service;
+    try {
+      fs::create_directories(svc.state_dir);
+    } catch (const std::exception& e) {
+      throw startup_error({fmt::format("{}: error: cannot create the state directory: {}", svc.state_dir, e.what())});
+    }
+    try {
+      db = std::make_unique<store::store>((fs::path(svc.state_dir) / "dondoc.db").string());
+      tokens = std::make_unique<replies::token_codec>(replies::load_or_create_token_key(svc.secrets_dir, svc.state_dir));
+    } catch (const std::exception& e) {
+      throw startup_error({fmt::format("{}: error: {}", svc.state_dir, e.what())});
+    }
+    try {
+      tx = make_transports(*cfg);
+    } catch (const std::exception& e) {
+      throw startup_error({fmt::format("error: {}", e.what())});
+    }
+    channels_sig = channels_signature(*cfg);
+    if (!local_listener(svc.admin_listen)) {
+      if (svc.admin_password_file.empty())
+        throw startup_error({fmt::format("{}: error: admin_listen \"{}\" is not loopback or a unix socket: set "
+                                         "[service] admin_password_file",
+                                         opts.config_path, svc.admin_listen)});
+      try {
+        app.admin_password = notifiers::read_secret(svc.secrets_dir, svc.admin_password_file, "admin_password_file");
+      } catch (const std::exception& e) {
+        throw startup_error({fmt::format("error: {}", e.what())});
+      }
+      app.admin_requires_password = true;
+    }
+    rt = std::make_shared<const runtime_config>(cfg);
+    eng = std::make_unique<engine>(*db, rt);
+    builder = std::make_unique<message_builder>(*eng, *tokens);
+    app.config_path = opts.config_path;
+    app.db = db.get();
+    app.eng = eng.get();
+    app.tokens = tokens.get();
+    app.writes = &batcher;
+    app.clock = wall_now;
+    app.wake_dispatch = [this] { post_dispatch(); };
+    app.health.config_files = cfg->files;
+    app.health.config_loaded_at = wall_now();
+    app.metrics_extra = [this] { return extra_metrics(); };
+    // Recover, then plan: READY=1 and dispatch come after reconciliation.
+    try {
+      store::transaction t(db->db());
+      const auto recovered = eng->recover(wall_now());
+      if (recovered > 0) spdlog::warn("{} messages were being sent when dondoc stopped; sending them again", recovered);
+      const auto stats = eng->reconcile(wall_now());
+      t.commit();
+      note_plan(stats, true, {});
+    } catch (const std::exception& e) {
+      throw startup_error({fmt::format("{}: error: {}", svc.state_dir, e.what())});
+    }
+    web::server_options po;
+    po.listen = svc.listen;
+    po.trusted_proxies = svc.trusted_proxies;
+    web::server_options ao;
+    ao.listen = svc.admin_listen;
+    ao.admin = true;
+    ao.body_limit = 1 << 20;
+    public_srv = std::make_unique<web::http_server>(io, po, make_public_handler(app));
+    admin_srv = std::make_unique<web::http_server>(io, ao, make_admin_handler(app));
+    for (auto* s : {public_srv.get(), admin_srv.get()})
+      s->on_response = [this](const web::request& r, int code) { ++app.stats.http[{route_label(r.path), code}]; };
+    try {
+      public_srv->start();
+      admin_srv->start();
+    } catch (const std::exception& e) {
+      throw startup_error({fmt::format("error: {}", e.what())});
+    }
+    spdlog::info("dondoc {} ready config={} state_dir={} listen={} admin={} email={} sms={}", DONDOC_VERSION_STRING,
+                 opts.config_path, svc.state_dir, public_srv->endpoint(), admin_srv->endpoint(), tx.email->name(),
+                 tx.sms->name());
+    app.health.ready = true;
+    notify(fmt::format("READY=1\nSTATUS={}", status_line()));
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) arm_watchdog();
+    arm_daily();
+    post_dispatch();
+  }
+
+  std::string status_line() {
+    try {
+      const auto c = db->counts(wall_now());
+      std::string s = fmt::format("{} planned, {} sent, {} failed", c.planned, c.sent + c.delivered, c.failed);
+      if (app.health.last_reload && !app.health.last_reload->ok)
+        s += fmt::format("; last reload FAILED ({} errors), running the previous configuration",
+                         app.health.last_reload->errors.size());
+      if (!app.health.database_ok) s += "; DATABASE NOT WRITABLE: " + app.health.database_error;
+      return s;
+    } catch (const std::exception& e) {
+      return std::string("database unavailable: ") + e.what();
+    }
+  }
+
+  void note_plan(const reconcile_stats& s, bool ok, const std::string& error) {
+    app.health.last_plan_at = wall_now();
+    app.health.last_plan_ok = ok;
+    app.health.last_plan_error = error;
+    if (ok)
+      spdlog::info("plan reconciled pairs={} inserted={} moved={} cancelled={} items={}", s.pairs_planned,
+                   s.rows_inserted, s.rows_moved, s.rows_cancelled, s.items_created);
+  }
+
+  std::string extra_metrics() {
+    std::string out;
+    out += "# HELP dondoc_inflight_messages Messages handed to a notifier and not yet answered.\n"
+           "# TYPE dondoc_inflight_messages gauge\n";
+    out += fmt::format("dondoc_inflight_messages{{channel=\"email\"}} {}\n", inflight_email);
+    out += fmt::format("dondoc_inflight_messages{{channel=\"sms\"}} {}\n", inflight_sms);
+    out += "# HELP dondoc_http_connections Open HTTP connections by listener.\n# TYPE dondoc_http_connections gauge\n";
+    if (public_srv) out += fmt::format("dondoc_http_connections{{listener=\"public\"}} {}\n", public_srv->stats().open);
+    if (admin_srv) out += fmt::format("dondoc_http_connections{{listener=\"admin\"}} {}\n", admin_srv->stats().open);
+    return out;
+  }
+
+  // --- the database's health -----------------------------------------------------------
+
+  void db_failed(const std::exception& e) {
+    const std::string msg = e.what();
+    app.health.database_ok = false;
+    app.health.database_error = msg;
+    if (msg != last_db_error) {
+      spdlog::error("the database cannot be written: {}; retrying every 30 s, nothing stored is lost", msg);
+      notify(fmt::format("STATUS={}", status_line()));
+    }
+    last_db_error = msg;
+  }
+
+  void db_ok() {
+    if (!app.health.database_ok) {
+      spdlog::info("the database is writable again");
+      app.health.database_ok = true;
+      app.health.database_error.clear();
+      last_db_error.clear();
+      notify(fmt::format("STATUS={}", status_line()));
+    }
+  }
+
+  // --- dispatch ------------------------------------------------------------------------
+
+  void post_dispatch() {
+    if (dispatch_posted || stopping) return;
+    dispatch_posted = true;
+    asio::post(io, [this] { dispatch_round(); });
+  }
+
+  void note_clock(sys_seconds now) {
+    const auto steady = std::chrono::steady_clock::now();
+    if (last_tick) {
+      const auto wall_delta = now - last_tick->first;
+      const auto steady_delta = std::chrono::duration_cast<std::chrono::seconds>(steady - last_tick->second);
+      const auto jump = wall_delta - steady_delta;
+      if (jump > 60s || jump < -60s) {
+        ++app.health.clock_jumps;
+        spdlog::warn("the wall clock jumped {} by {} s; due rows are handled by the catch-up rules",
+                     jump.count() > 0 ? "forward" : "backward", std::abs(jump.count()));
+      }
+    }
+    last_tick = std::pair(now, steady);
+  }
+
+  void dispatch_round() {
+    dispatch_posted = false;
+    if (stopping) return;
+    const auto now = wall_now();
+    note_clock(now);
+    std::vector<job> jobs;
+    try {
+      store::transaction t(db->db());
+      jobs = eng->take_due(now, tx.email_capacity - inflight_email, tx.sms_capacity - inflight_sms);
+      t.commit();
+      db_ok();
+    } catch (const std::exception& e) {
+      db_failed(e);
+      arm_dispatch(30s);
+      return;
+    }
+    for (auto& j : jobs) send(std::move(j), now);
+    std::chrono::seconds wait = 60s;
+    try {
+      if (auto next = eng->next_wake()) {
+        auto d = *next - wall_now();
+        if (d < 0s) d = jobs.empty() ? 1s : 0s;  // due but not claimable now: capacity, or deferred
+        wait = std::min<std::chrono::seconds>(60s, d);
+      }
+    } catch (const std::exception& e) {
+      db_failed(e);
+      wait = 30s;
+    }
+    arm_dispatch(wait);
+  }
+
+  void arm_dispatch(std::chrono::seconds wait) {
+    dispatch_timer.expires_after(wait);
+    dispatch_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) dispatch_round();
+    });
+  }
+
+  void send(job j, sys_seconds now) {
+    built_message m;
+    try {
+      m = builder->build(j, now);
+    } catch (const std::exception& e) {
+      m.error = e.what();
+    }
+    auto jp = std::make_shared<job>(std::move(j));
+    if (m.email) {
+      ++inflight_email;
+      auto t = tx.email;
+      t->send(std::move(*m.email), [this, jp, t](notifiers::send_result r) { complete(jp, std::move(r)); });
+    } else if (m.sms) {
+      ++inflight_sms;
+      const auto segments = m.sms->segments;
+      auto t = tx.sms;
+      t->send(std::move(*m.sms), [this, jp, t, segments](notifiers::send_result r) {
+        if (r.kind == notifiers::outcome::ok) app.stats.sms_segments += static_cast<std::uint64_t>(segments);
+        complete(jp, std::move(r));
+      });
+    } else {
+      spdlog::error("message not built key={} error=\"{}\"", jp->row.key, m.error);
+      (jp->row.channel == "sms" ? inflight_sms : inflight_email) += 1;
+      complete(jp, {notifiers::outcome::permanent, m.error, {}, std::nullopt});
+    }
+  }
+
+  void complete(const std::shared_ptr<job>& j, notifiers::send_result r) {
+    (j->row.channel == "sms" ? inflight_sms : inflight_email) -= 1;
+    const char* result = r.kind == notifiers::outcome::ok ? "ok" : r.kind == notifiers::outcome::retry ? "retry" : "permanent";
+    ++app.stats.messages[{j->row.channel, result}];
+    if (r.kind != notifiers::outcome::ok)
+      spdlog::warn("send {} key={} channel={} attempt={} reason=\"{}\"", result, j->row.key, j->row.channel,
+                   j->row.attempts, r.reason);
+    outcomes.push_back({j, std::move(r)});
+    if (!flush_posted) {
+      flush_posted = true;
+      asio::post(io, [this] { flush(); });
+    }
+  }
+
+  void flush() {
+    flush_posted = false;
+    if (outcomes.empty()) return;
+    const auto now = wall_now();
+    try {
+      store::transaction t(db->db());
+      for (const auto& o : outcomes) eng->record(*o.j, o.r, now);
+      t.commit();
+      outcomes.clear();
+      db_ok();
+    } catch (const std::exception& e) {
+      db_failed(e);
+      // Keep the outcomes; their rows stay `sending` until recorded (or are re-sent after a crash).
+      flush_posted = true;
+      auto timer = std::make_shared<asio::steady_timer>(io, 5s);
+      timer->async_wait([this, timer](const boost::system::error_code&) { flush(); });
+      return;
+    }
+    post_dispatch();
+  }
+
+  void run_writes() {
+    const bool ok = batcher.run(*db, wall_now());
+    if (ok) db_ok();
+    else db_failed(std::runtime_error("a batch of replies could not be committed"));
+  }
+
+  // --- timers ------------------------------------------------------------------------
+
+  void arm_daily() {
+    // Just after local midnight: the horizon advances, raw inputs age out.
+    const auto now = wall_now();
+    const auto& planner = rt->planner;
+    const auto next = planner.local_to_sys(planner.sys_to_local(now).first + date::days{1}, std::chrono::minutes{0}) + 30s;
+    daily_timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(next - now));
+    daily_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      daily();
+      arm_daily();
+    });
+  }
+
+  void daily() {
+    const auto now = wall_now();
+    try {
+      store::transaction t(db->db());
+      const auto s = eng->reconcile(now);
+      const auto reduced = eng->housekeeping(now);
+      t.commit();
+      note_plan(s, true, {});
+      if (reduced > 0) spdlog::info("reduced {} raw inputs older than raw_retention to digests", reduced);
+      db_ok();
+    } catch (const std::exception& e) {
+      note_plan({}, false, e.what());
+      db_failed(e);
+    }
+    post_dispatch();
+  }
+
+  void arm_watchdog() {
+    watchdog_timer.expires_after(std::chrono::microseconds(watchdog_usec / 2));
+    watchdog_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      notify("WATCHDOG=1");
+      arm_watchdog();
+    });
+  }
+
+  // --- reload ----------------------------------------------------------------------------
+
+  void reload() {
+    if (stopping) return;
+    notify("RELOADING=1");
+    const auto now = wall_now();
+    std::vector<std::string> errors;
+    auto cfg = load_config(errors);
+    transports new_tx;
+    bool swap_tx = false;
+    if (cfg) {
+      if (cfg->service.listen != rt->cfg->service.listen || cfg->service.admin_listen != rt->cfg->service.admin_listen)
+        spdlog::warn("listen addresses changed; they take effect after a restart");
+      if (cfg->service.state_dir != rt->cfg->service.state_dir)
+        spdlog::warn("state_dir changed; it takes effect after a restart");
+      const std::string sig = channels_signature(*cfg);
+      if (sig != channels_sig) {
+        try {
+          new_tx = make_transports(*cfg);
+          swap_tx = true;
+        } catch (const std::exception& e) {
+          errors.push_back(fmt::format("error: {}", e.what()));
+          cfg = nullptr;
+        }
+      }
+    }
+    if (!cfg) {
+      for (const auto& e : errors) spdlog::error("{}", e);
+      spdlog::error("reload failed with {} error{}; the running configuration is kept", errors.size(),
+                    errors.size() == 1 ? "" : "s");
+      app.health.last_reload = reload_info{now, false, errors};
+      ++app.stats.reloads_failed;
+      notify(fmt::format("READY=1\nSTATUS={}", status_line()));
+      return;
+    }
+    auto new_rt = std::make_shared<const runtime_config>(cfg);
+    auto old_rt = rt;
+    rt = new_rt;
+    eng->set_config(new_rt);
+    if (swap_tx) {
+      tx = std::move(new_tx);  // in-flight sends keep the old transports alive until they answer
+      channels_sig = channels_signature(*cfg);
+    }
+    try {
+      store::transaction t(db->db());
+      const auto s = eng->reconcile(now);
+      t.commit();
+      note_plan(s, true, {});
+      db_ok();
+    } catch (const std::exception& e) {
+      note_plan({}, false, e.what());
+      db_failed(e);
+    }
+    app.health.last_reload = reload_info{now, true, {}};
+    app.health.config_files = cfg->files;
+    app.health.config_loaded_at = now;
+    ++app.stats.reloads_ok;
+    spdlog::info("configuration reloaded from {}", opts.config_path);
+    notify(fmt::format("READY=1\nSTATUS={}", status_line()));
+    daily_timer.cancel();
+    arm_daily();
+    post_dispatch();
+  }
+
+  // --- stop ------------------------------------------------------------------------------
+
+  void stop(std::function<void()> on_stopped) {
+    if (stopping) return;
+    stopping = true;
+    app.health.stopping = true;
+    notify("STOPPING=1");
+    spdlog::info("stopping: no new claims; waiting for {} in-flight messages", inflight_email + inflight_sms);
+    dispatch_timer.cancel();
+    daily_timer.cancel();
+    if (public_srv) public_srv->stop();
+    if (admin_srv) admin_srv->stop();
+    wait_inflight(std::chrono::steady_clock::now() + 10s, std::move(on_stopped));
+  }
+
+  void wait_inflight(std::chrono::steady_clock::time_point deadline, std::function<void()> on_stopped) {
+    if ((inflight_email + inflight_sms) > 0 && std::chrono::steady_clock::now() < deadline) {
+      stop_timer.expires_after(50ms);
+      stop_timer.async_wait([this, deadline, on_stopped](const boost::system::error_code&) {
+        wait_inflight(deadline, on_stopped);
+      });
+      return;
+    }
+    // Abort what is left (each completes with retry and goes again at the next start).
+    if (auto* smtp = dynamic_cast<notifiers::smtp_transport*>(tx.email.get())) smtp->shutdown();
+    if (auto* gw = dynamic_cast<notifiers::sms_gateway*>(tx.sms.get())) gw->shutdown();
+    flush();
+    run_writes();
+    watchdog_timer.cancel();
+    public_srv.reset();
+    admin_srv.reset();
+    spdlog::info("stopped");
+    on_stopped();
+  }
+};
+
+service::service(asio::io_context& io, service_options opts) : impl_(std::make_unique<impl>(io, std::move(opts))) {}
+service::~service() = default;
+void service::start() { impl_->start(); }
+void service::reload() { impl_->reload(); }
+void service::stop(std::function<void()> on_stopped) { impl_->stop(std::move(on_stopped)); }
+std::string service::public_endpoint() const { return impl_->public_srv ? impl_->public_srv->endpoint() : ""; }
+std::string service::admin_endpoint() const { return impl_->admin_srv ? impl_->admin_srv->endpoint() : ""; }
+
+}  // namespace dondoc::daemon

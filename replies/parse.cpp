@@ -1,0 +1,141 @@
+// Keyword and code reading. Everything is matched on folded keys (text::match_key):
+// "ĐÃ NHẬN", "Da nhan", "DANHAN" are one keyword; a code may be typed with spaces.
+#include "replies/parse.hpp"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "text/text.hpp"
+
+namespace dondoc::replies {
+namespace {
+
+struct keyword {
+  std::string_view key;
+  intent what;
+};
+// Longest first, so "DANOP" wins over "NOP" and "DANHAN" over "NHAN".
+constexpr std::array<keyword, 7> keywords{{
+    {"DANHAN", intent::acknowledge},
+    {"DANOP", intent::submit},
+    {"DAGUI", intent::submit},
+    {"NHAN", intent::acknowledge},
+    {"XONG", intent::submit},
+    {"NOP", intent::submit},
+    {"OK", intent::acknowledge},
+}};
+
+std::vector<std::string> words_of(std::string_view folded) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : folded) {
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (alnum) cur.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+    else if (!cur.empty()) out.push_back(std::move(cur)), cur.clear();
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(intent i) {
+  switch (i) {
+    case intent::none: return "none";
+    case intent::acknowledge: return "ack";
+    case intent::submit: return "submit";
+  }
+  return "none";
+}
+
+bool valid_code(std::string_view code) {
+  return code.size() == 6 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return code_alphabet.find(c) != std::string_view::npos; });
+}
+
+parsed_reply parse_reply(std::string_view text, std::string_view mo_keyword) {
+  parsed_reply out;
+  if (text.size() > 2000) text = text.substr(0, 2000);  // an SMS or a first line, not a novel
+  auto words = words_of(text::fold_ascii(text::nfc(text)));
+  const std::string kw = text::match_key(mo_keyword);
+  if (!kw.empty() && !words.empty() && words.front() == kw) words.erase(words.begin());
+  if (words.empty()) return out;
+  // The keyword: the longest one made of the first one or two words (DA NHAN / DANHAN).
+  std::size_t used = 0;
+  for (std::size_t n = std::min<std::size_t>(2, words.size()); n >= 1 && out.what == intent::none; --n) {
+    std::string joined;
+    for (std::size_t i = 0; i < n; ++i) joined += words[i];
+    for (const auto& k : keywords)
+      if (joined == k.key) {
+        out.what = k.what;
+        used = n;
+        break;
+      }
+  }
+  // Also accept the code first: "K7Q2AB DA NHAN".
+  std::vector<std::string> rest(words.begin() + static_cast<std::ptrdiff_t>(used), words.end());
+  if (out.what == intent::none && words.size() >= 2) {
+    for (std::size_t start = 1; start < words.size() && out.what == intent::none; ++start) {
+      for (std::size_t n = std::min<std::size_t>(2, words.size() - start); n >= 1; --n) {
+        std::string joined;
+        for (std::size_t i = 0; i < n; ++i) joined += words[start + i];
+        auto k = std::find_if(keywords.begin(), keywords.end(), [&](const keyword& x) { return x.key == joined; });
+        if (k != keywords.end()) {
+          out.what = k->what;
+          rest.assign(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(start));
+          rest.insert(rest.end(), words.begin() + static_cast<std::ptrdiff_t>(start + n), words.end());
+          break;
+        }
+      }
+    }
+  }
+  if (out.what == intent::none) return out;
+  // The code: one word of 6, or words that together make 6 ("K7Q 2AB").
+  for (const auto& w : rest)
+    if (valid_code(w)) {
+      out.code = w;
+      return out;
+    }
+  std::string joined;
+  for (const auto& w : rest) joined += w;
+  if (valid_code(joined)) out.code = joined;
+  return out;
+}
+
+std::string unquoted_head(std::string_view body, std::size_t max_lines) {
+  std::string out;
+  std::size_t taken = 0;
+  std::size_t pos = 0;
+  while (pos <= body.size() && taken < max_lines) {
+    const auto nl = body.find('\n', pos);
+    std::string_view line = body.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? body.size() + 1 : nl + 1;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    std::size_t lead = 0;
+    while (lead < line.size() && (line[lead] == ' ' || line[lead] == '\t')) ++lead;
+    line.remove_prefix(lead);
+    if (line.empty()) continue;
+    if (line.front() == '>') break;  // quoted text starts: what follows is theirs, not the reply
+    const std::string key = text::match_key(line);
+    if (line.rfind("-----", 0) == 0 || line == "--" || line.rfind("-- ", 0) == 0) break;
+    if (key.rfind("VAO", 0) == 0 && key.size() > 3 && key.find("DAVIET") != std::string::npos) break;
+    if (key.rfind("ON", 0) == 0 && key.size() > 5 && key.substr(key.size() - 5) == "WROTE") break;
+    if (key.rfind("FROM", 0) == 0 || key.rfind("TU", 0) == 0) {
+      if (line.find(':') != std::string_view::npos && line.find('@') != std::string_view::npos) break;
+    }
+    if (!out.empty()) out += '\n';
+    out += line;
+    ++taken;
+  }
+  return out;
+}
+
+std::string help_text(std::string_view reply_number, std::string_view mo_keyword) {
+  std::string kw = mo_keyword.empty() ? std::string() : std::string(mo_keyword) + " ";
+  std::string to = reply_number.empty() ? std::string() : " gui " + std::string(reply_number);
+  return text::fold_ascii("Khong hieu tin nhan. Soan " + kw + "DA NHAN <ma> de xac nhan hoac " + kw +
+                          "DA NOP <ma> khi da nop bao cao" + to + ". Ma 6 ky tu co trong tin nhac.");
+}
+
+}  // namespace dondoc::replies
