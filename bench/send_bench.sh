@@ -28,17 +28,17 @@ wait_port() {  # FILE -> prints the first line once it is there
   exit 1
 }
 
-start_sink() {  # NAME -> port
+start_sink() {  # NAME -> sets SINK to its port (not in a subshell: PIDS must be kept)
   /usr/bin/python3 "$SRC/tests/servers/smtp_server.py" --outdir "$WORK/$1" --no-store --lifetime 1800 \
     >"$WORK/$1.port" 2>"$WORK/$1.err" &
   PIDS+=($!)
-  wait_port "$WORK/$1.port"
+  SINK=$(wait_port "$WORK/$1.port")
 }
 
 count() { [[ -f $WORK/$1/received.jsonl ]] && wc -l <"$WORK/$1/received.jsonl" || echo 0; }
 
 echo "== dondoc transports: $N emails, $N SMS, one io_context thread"
-SINK=$(start_sink dondoc)
+start_sink dondoc
 /usr/bin/python3 "$SRC/tests/servers/sms_gateway.py" --lifetime 1800 >"$WORK/gw.port" 2>"$WORK/gw.err" &
 PIDS+=($!)
 GW=$(wait_port "$WORK/gw.port")
@@ -47,14 +47,14 @@ GW=$(wait_port "$WORK/gw.port")
 echo "sink received: $(count dondoc)"
 
 echo "== the sink's own limit: plain smtplib client, 8 connections"
-SINK=$(start_sink plain)
+start_sink plain
 "$BUILD/bench/send_bench" --dump-email "$WORK/one.eml"
 /usr/bin/python3 "$SRC/bench/smtp_blast.py" "$SINK" "$WORK/one.eml" "$N" 8
 echo "sink received: $(count plain)"
 
 if [[ -x /usr/bin/prometheus-alertmanager ]]; then
   echo "== Prometheus Alertmanager: $N alerts, one email each, same sink"
-  SINK=$(start_sink am)
+  start_sink am
   AMPORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   cat >"$WORK/am.yml" <<EOF
 global:

@@ -41,9 +41,11 @@ std::string summary_line(const config::config& cfg, std::size_t warnings) {
     contacts += u.contacts.size();
   }
   for (const auto& r : cfg.reports) ++report_kinds[deadline_kind(r.deadline)];
-  return fmt::format("{}: ok: {} units ({}), {} contacts, {} reports ({}), {} warning{}", cfg.files.front(),
-                     cfg.units.size(), counts(unit_kinds), contacts, cfg.reports.size(), counts(report_kinds),
-                     warnings, warnings == 1 ? "" : "s");
+  auto plural = [](std::size_t n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); };
+  auto detail = [&](const std::map<std::string, int>& m) { return m.empty() ? std::string() : " (" + counts(m) + ")"; };
+  return fmt::format("{}: ok: {}{}, {}, {}{}, {}", cfg.files.front(), plural(cfg.units.size(), "unit"),
+                     detail(unit_kinds), plural(contacts, "contact"), plural(cfg.reports.size(), "report"),
+                     detail(report_kinds), plural(warnings, "warning"));
 }
 
 void add_check(CLI::App& app, registry& reg) {

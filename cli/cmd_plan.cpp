@@ -2,7 +2,6 @@
 // answers. Reads only the configuration — never the store or the clock.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -24,87 +23,111 @@ struct plan_args {
   std::string unit, report;
 };
 
-void print_json(const scheduler::planner& p, const scheduler::range_plan& rp,
-                const std::vector<scheduler::plan_send>& sends) {
-  const auto& cfg = p.cfg();
-  std::string out;
-  for (const auto& s : sends) {
-    const auto& o = rp.occurrences[static_cast<std::size_t>(s.occurrence)];
-    nlohmann::ordered_json j;
-    j["at"] = scheduler::rfc3339(s.at, cfg.service.zone);
-    j["due"] = scheduler::rfc3339(s.due, cfg.service.zone);
-    j["kind"] = scheduler::to_string(s.kind);
-    j["report"] = cfg.reports[static_cast<std::size_t>(s.report)].id;
-    j["occurrence"] = o.id;
-    if (s.unit >= 0) {
-      j["unit"] = cfg.units[static_cast<std::size_t>(s.unit)].id;
-    } else {
-      auto units = nlohmann::ordered_json::array();
-      for (std::int32_t u : o.units) units.push_back(cfg.units[static_cast<std::size_t>(u)].id);
-      j["units"] = std::move(units);
-    }
-    j["step"] = s.step;
-    j["repeat"] = s.repeat;
-    auto to = nlohmann::ordered_json::array();
-    for (const auto* c : s.to) to.push_back(c->id);
-    j["to"] = std::move(to);
-    auto ch = nlohmann::ordered_json::array();
-    if (s.channels[0]) ch.push_back("email");
-    if (s.channels[1]) ch.push_back("sms");
-    j["channels"] = std::move(ch);
-    j["key"] = s.keys.front().str();
-    auto keys = nlohmann::ordered_json::array();
-    for (const auto& k : s.keys) keys.push_back(k.str());
-    j["keys"] = std::move(keys);
-    out += j.dump();
-    out += '\n';
-    if (out.size() > (1u << 20)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
+// JSON text of a string (ids are plain identifiers, but the escaping keeps any text valid).
+void append_json_string(std::string& out, std::string_view v) {
+  out += '"';
+  for (char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        else out += c;
     }
   }
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  out += '"';
 }
 
-void print_table(const scheduler::planner& p, const scheduler::range_plan& rp,
-                 const std::vector<scheduler::plan_send>& sends) {
-  const auto& cfg = p.cfg();
-  struct line_t {
-    std::string cells[8];
-  };
-  std::vector<line_t> lines;
-  lines.push_back({{"Thời điểm", "Loại", "Báo cáo", "Hạn (ngày cuối)", "Đơn vị", "Bước", "Kênh", "Người nhận"}});
-  for (const auto& s : sends) {
-    const auto& o = rp.occurrences[static_cast<std::size_t>(s.occurrence)];
-    const auto [day, tod] = p.sys_to_local(s.at);
-    line_t l;
-    l.cells[0] = text::weekday_vn(day, true) + " " + text::date_time_vn(day, tod);
-    l.cells[1] = s.kind == scheduler::step_kind::reminder ? "nhắc" : "đôn đốc";
-    l.cells[2] = cfg.reports[static_cast<std::size_t>(s.report)].id;
-    l.cells[3] = text::date_vn(o.last_day);
-    l.cells[4] = s.unit >= 0 ? cfg.units[static_cast<std::size_t>(s.unit)].id
-                             : fmt::format("({} đơn vị)", o.units.size());
-    const auto& r = cfg.reports[static_cast<std::size_t>(s.report)];
-    const auto& st = s.kind == scheduler::step_kind::reminder ? r.reminders[s.step] : r.escalation[s.step];
-    l.cells[5] = st.key_name.substr(2) + (s.repeat ? fmt::format(" (lần {})", s.repeat + 1) : "");
-    l.cells[6] = s.channels[0] && s.channels[1] ? "email+sms" : (s.channels[0] ? "email" : "sms");
-    std::string to;
-    for (const auto* c : s.to) to += (to.empty() ? "" : ", ") + c->id;
-    l.cells[7] = to;
-    lines.push_back(std::move(l));
+// One JSON Lines object per send, fields in the order DESIGN.md lists them, then `keys`:
+// the key of every row behind the send (channel, then recipient order; `key` is the first).
+void append_json(std::string& out, const config::config& cfg, const scheduler::plan_send& s,
+                 const scheduler::occurrence& o) {
+  out += "{\"at\":";
+  append_json_string(out, scheduler::rfc3339(s.at, cfg.service.zone));
+  out += ",\"due\":";
+  append_json_string(out, scheduler::rfc3339(s.due, cfg.service.zone));
+  out += ",\"kind\":";
+  append_json_string(out, scheduler::to_string(s.kind));
+  out += ",\"report\":";
+  append_json_string(out, cfg.reports[static_cast<std::size_t>(s.report)].id);
+  out += ",\"occurrence\":";
+  append_json_string(out, o.id);
+  if (s.unit >= 0) {
+    out += ",\"unit\":";
+    append_json_string(out, cfg.units[static_cast<std::size_t>(s.unit)].id);
+  } else {
+    out += ",\"units\":[";
+    for (std::size_t i = 0; i < o.units.size(); ++i) {
+      if (i > 0) out += ',';
+      append_json_string(out, cfg.units[static_cast<std::size_t>(o.units[i])].id);
+    }
+    out += ']';
   }
+  out += fmt::format(",\"step\":{},\"repeat\":{},\"to\":[", s.step, s.repeat);
+  for (std::size_t i = 0; i < s.to.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, s.to[i]->id);
+  }
+  out += "],\"channels\":[";
+  if (s.channels[0]) out += "\"email\"";
+  if (s.channels[1]) out += s.channels[0] ? ",\"sms\"" : "\"sms\"";
+  out += "],\"key\":";
+  append_json_string(out, s.keys.front().view());
+  out += ",\"keys\":[";
+  for (std::size_t i = 0; i < s.keys.size(); ++i) {
+    if (i > 0) out += ',';
+    append_json_string(out, s.keys[i].view());
+  }
+  out += "]}\n";
+}
+
+struct table_line {
+  std::string cells[8];
+};
+
+table_line table_row(const scheduler::planner& p, const scheduler::plan_send& s, const scheduler::occurrence& o) {
+  const auto& cfg = p.cfg();
+  const auto [day, tod] = p.sys_to_local(s.at);
+  table_line l;
+  l.cells[0] = text::weekday_vn(day, true) + " " + text::date_time_vn(day, tod);
+  // Duration steps can fire at a second that is not :00 (after = "10s").
+  const auto secs = (s.at - p.local_to_sys(day, tod)).count();
+  if (secs != 0) l.cells[0] += fmt::format(":{:02}", secs);
+  l.cells[1] = s.kind == scheduler::step_kind::reminder ? "nhắc" : "đôn đốc";
+  l.cells[2] = cfg.reports[static_cast<std::size_t>(s.report)].id;
+  l.cells[3] = text::date_vn(o.last_day);
+  l.cells[4] = s.unit >= 0 ? cfg.units[static_cast<std::size_t>(s.unit)].id : fmt::format("({} đơn vị)", o.units.size());
+  const auto& r = cfg.reports[static_cast<std::size_t>(s.report)];
+  const auto& st = s.kind == scheduler::step_kind::reminder ? r.reminders[s.step] : r.escalation[s.step];
+  l.cells[5] = st.key_name.substr(2) + (s.repeat ? fmt::format(" (lần {})", s.repeat + 1) : "");
+  l.cells[6] = s.channels[0] && s.channels[1] ? "email+sms" : (s.channels[0] ? "email" : "sms");
+  std::string to;
+  for (const auto* c : s.to) to += (to.empty() ? "" : ", ") + c->id;
+  l.cells[7] = to;
+  return l;
+}
+
+void print_table(const std::vector<table_line>& body) {
+  std::vector<const table_line*> lines;
+  static const table_line header{
+      {"Thời điểm", "Loại", "Báo cáo", "Hạn (ngày cuối)", "Đơn vị", "Bước", "Kênh", "Người nhận"}};
+  lines.push_back(&header);
+  for (const auto& l : body) lines.push_back(&l);
   std::size_t width[8] = {};
-  for (const auto& l : lines)
-    for (int i = 0; i < 8; ++i) width[i] = std::max(width[i], text::code_points(l.cells[i]));
-  for (const auto& l : lines) {
+  for (const auto* l : lines)
+    for (int i = 0; i < 8; ++i) width[i] = std::max(width[i], text::code_points(l->cells[i]));
+  for (const auto* l : lines) {
     std::string out;
     for (int i = 0; i < 8; ++i) {
-      out += l.cells[i];
-      if (i < 7) out.append(width[i] - text::code_points(l.cells[i]) + 2, ' ');
+      out += l->cells[i];
+      if (i < 7) out.append(width[i] - text::code_points(l->cells[i]) + 2, ' ');
     }
     std::printf("%s\n", out.c_str());
   }
-  std::printf("%zu tin nhắn\n", sends.size());
+  std::printf("%zu tin nhắn\n", body.size());
 }
 
 int run_plan(const plan_args& a) {
@@ -143,21 +166,32 @@ int run_plan(const plan_args& a) {
     std::fwrite(ics.data(), 1, ics.size(), stdout);
     return exit_ok;
   }
+  // [FROM 00:00, TO+1 00:00) in the service zone. With --unit, grouped sends stay when
+  // their occurrence lists the unit (for_each_send keeps only those occurrences).
   const auto start = p.local_to_sys(*from, std::chrono::minutes{0});
   const auto end = p.local_to_sys(*to + date::days{1}, std::chrono::minutes{0});
-  const auto rp = scheduler::plan_range(p, start, end, filter);
-  auto sends = scheduler::gather_sends(p, rp);
-  if (filter.unit) {
-    // Grouped sends stay when they list the unit (plan_range already limits unit rows).
-    std::erase_if(sends, [&](const scheduler::plan_send& s) {
-      if (s.unit >= 0) return s.unit != *filter.unit;
-      const auto& units = rp.occurrences[static_cast<std::size_t>(s.occurrence)].units;
-      return std::find(units.begin(), units.end(), *filter.unit) == units.end();
-    });
+  if (a.format == "json") {
+    std::string out;
+    scheduler::for_each_send(p, start, end, filter,
+                             [&](const scheduler::plan_send& s, const std::vector<scheduler::occurrence>& occs,
+                                 const std::vector<scheduler::row>&) {
+                               append_json(out, *cfg, s, occs[static_cast<std::size_t>(s.occurrence)]);
+                               if (out.size() > (1u << 20)) {
+                                 std::fwrite(out.data(), 1, out.size(), stdout);
+                                 out.clear();
+                               }
+                             });
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  } else {
+    std::vector<table_line> body;
+    scheduler::for_each_send(p, start, end, filter,
+                             [&](const scheduler::plan_send& s, const std::vector<scheduler::occurrence>& occs,
+                                 const std::vector<scheduler::row>&) {
+                               body.push_back(table_row(p, s, occs[static_cast<std::size_t>(s.occurrence)]));
+                             });
+    print_table(body);
   }
-  if (a.format == "json") print_json(p, rp, sends);
-  else print_table(p, rp, sends);
-  return exit_ok;
+  return std::fflush(stdout) == 0 ? exit_ok : exit_invalid;
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ void add_calendar_commands(CLI::App& app, registry& reg);  // calendar, lunar
 void add_plan(CLI::App& app, registry& reg);
 void add_templates(CLI::App& app, registry& reg);
 void add_simulate(CLI::App& app, registry& reg);
+void add_admin_commands(CLI::App& app, registry& reg);  // status, ack, submit, …
 
 // "FILE: ok: 34 units (…), 70 contacts, 2 reports (2 yearly), 0 warnings"
 std::string summary_line(const config::config& cfg, std::size_t warnings);

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   add_plan(app, reg);
   add_templates(app, reg);
   add_simulate(app, reg);
+  add_admin_commands(app, reg);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

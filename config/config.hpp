@@ -306,6 +306,18 @@ struct service_settings {
 };
 
 struct config {
+  config() = default;
+  // A copy gets lookups over its own strings (the maps hold string_views).
+  config(const config& o);
+  config& operator=(const config& o);
+  // Moving keeps every string where it is (vectors hand over their buffers).
+  config(config&&) noexcept = default;
+  config& operator=(config&&) noexcept = default;
+  ~config() = default;
+
+  // Rebuilds the lookup maps below (after the vectors changed).
+  void reindex();
+
   std::vector<std::string> files;  // main file first, then includes in order
   service_settings service;
   sending_settings sending;

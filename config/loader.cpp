@@ -22,6 +22,7 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -178,14 +179,22 @@ std::vector<std::pair<std::string, toml::source_position>> includes_before(std::
 // ---------------------------------------------------------------------------------------
 // table_reader
 
-table_reader::table_reader(loader& l, const toml::table& t, std::string scope,
+table_reader::table_reader(loader& l, const toml::table& t, std::string_view scope,
                            std::initializer_list<std::string_view> known)
-    : l_(l), t_(t), scope_(std::move(scope)), known_(known) {}
+    : l_(l), t_(t), scope_(scope) {
+  for (std::string_view k : known)
+    if (known_count_ < max_known) known_[known_count_++] = k;
+}
+
+bool table_reader::is_known(std::string_view key) const {
+  return std::find(known_.begin(), known_.begin() + static_cast<std::ptrdiff_t>(known_count_), key) !=
+         known_.begin() + static_cast<std::ptrdiff_t>(known_count_);
+}
 
 void table_reader::claim_keys(std::string_view prefix, std::initializer_list<std::string_view> except) {
   for (auto&& [k, v] : t_) {
     const std::string_view key = k.str();
-    if (!contains(known_, key) || std::find(except.begin(), except.end(), key) != except.end()) continue;
+    if (!is_known(key) || std::find(except.begin(), except.end(), key) != except.end()) continue;
     l_.claim(fmt::format("{}.{}", prefix, key), l_.where(k));
   }
 }
@@ -197,7 +206,7 @@ bool table_reader::expect(const toml::node& n, toml::node_type t, std::string_vi
 }
 
 const toml::node* table_reader::node(std::string_view key) {
-  if (!contains(known_, key)) known_.push_back(key);
+  if (!is_known(key) && known_count_ < max_known) known_[known_count_++] = key;
   auto it = t_.find(key);
   return it == t_.end() ? nullptr : &it->second;
 }
@@ -287,15 +296,18 @@ const toml::table* table_reader::sub_table(std::string_view key) {
 void table_reader::finish() {
   if (finished_) return;
   finished_ = true;
-  std::vector<std::string_view> absent;
-  for (std::string_view k : known_)
-    if (t_.find(k) == t_.end()) absent.push_back(k);
   std::vector<std::string_view> hinted;
   for (auto&& [k, v] : t_) {
     const std::string_view key = k.str();
-    if (contains(known_, key)) continue;
+    if (is_known(key)) continue;
+    const std::vector<std::string_view> known(known_.begin(),
+                                              known_.begin() + static_cast<std::ptrdiff_t>(known_count_));
+    // A hint among the keys not written first: "nmae" next to "title" means "name".
+    std::vector<std::string_view> absent;
+    for (std::string_view c : known)
+      if (t_.find(c) == t_.end()) absent.push_back(c);
     std::string hint = closest(key, absent);
-    if (hint.empty()) hint = closest(key, known_);
+    if (hint.empty()) hint = closest(key, known);
     if (hint.empty()) {
       l_.error(l_.where(k), fmt::format("unknown key \"{}\" {}", key, scope_));
     } else {
@@ -360,9 +372,14 @@ bool loader::read_file(const std::string& name, std::optional<std::string_view> 
     complete_ = false;
     return false;
   };
-  std::string text;
+  // A file is parsed straight from its stream, so a big roster's text is never held
+  // beside its tree; it is read in full only when a message needs it (or given).
+  std::string owned;
+  std::string_view text;
+  std::ifstream in;
   if (given_text) {
-    text.assign(*given_text);
+    text = *given_text;
+    if (text.size() > max_file_size) return file_error("cannot read: the file is too large");
   } else {
     std::error_code ec;
     const auto st = fs::status(name, ec);
@@ -373,24 +390,30 @@ bool loader::read_file(const std::string& name, std::optional<std::string_view> 
     if (ec) return file_error(fmt::format("cannot read: {}", ec.message()));
     if (size > max_file_size)
       return file_error(fmt::format("cannot read: the file is too large ({} bytes; at most {})", size, max_file_size));
-    std::ifstream in(name, std::ios::binary);
+    in.open(name, std::ios::binary);
     if (!in) return file_error(fmt::format("cannot read: {}", std::strerror(errno)));
-    text.resize(static_cast<std::size_t>(size));
-    in.read(text.data(), static_cast<std::streamsize>(size));
-    if (in.bad() || static_cast<std::uintmax_t>(in.gcount()) != size)
-      return file_error(fmt::format("cannot read: {}", std::strerror(errno)));
   }
-  if (text.size() > max_file_size) return file_error("cannot read: the file is too large");
-  if (text.find('\0') != std::string::npos || !text::valid_utf8(text)) {
-    // toml++ would stop here too, with a message that says little about a binary file.
+  auto whole_text = [&]() -> bool {
+    if (given_text) return true;
+    std::ifstream again(name, std::ios::binary);
+    std::ostringstream ss;
+    ss << again.rdbuf();
+    if (!again) return false;
+    owned = std::move(ss).str();
+    text = owned;
+    return true;
+  };
+  // A binary file or invalid UTF-8 gets a message that says so, at the first bad byte;
+  // toml++ stops there too but says little. The scan runs once toml++ has refused the
+  // text (a NUL byte always makes it refuse).
+  auto not_text = [&] {
     std::uint32_t line = 1, col = 1;
     for (std::size_t i = 0; i < text.size();) {
       const auto c = static_cast<unsigned char>(text[i]);
       const std::size_t len = c < 0x80 ? 1 : (c >= 0xC2 && c <= 0xDF) ? 2 : (c >= 0xE0 && c <= 0xEF) ? 3
                                                                        : (c >= 0xF0 && c <= 0xF4)   ? 4
                                                                                                    : 0;
-      if (c == 0 || len == 0 || i + len > text.size() || !text::valid_utf8(std::string_view(text).substr(i, len)))
-        break;
+      if (c == 0 || len == 0 || i + len > text.size() || !text::valid_utf8(text.substr(i, len))) break;
       if (c == '\n') {
         ++line;
         col = 1;
@@ -402,20 +425,23 @@ bool loader::read_file(const std::string& name, std::optional<std::string_view> 
     error(location{index, line, col}, "not a TOML file: invalid UTF-8 or a NUL byte (is this a binary file?)");
     complete_ = false;
     return false;
-  }
+  };
   try {
-    auto root = std::make_shared<toml::table>(toml::parse(text, std::string(name)));
+    auto root = std::make_shared<toml::table>(given_text ? toml::parse(text, std::string(name))
+                                                         : toml::parse(in, std::string(name)));
     if (root->empty()) {
       if (index == 0) {
         error(location{index, 0, 0}, "nothing is defined in this file; a roster needs at least [[units]] and [[reports]]");
         main_empty_ = true;
-      }
-      else
+      } else {
         warning(location{index, 0, 0}, "nothing is defined in this file" + from);
+      }
     }
     files_[index].root = std::move(root);
     return true;
   } catch (const toml::parse_error& e) {
+    if (!whole_text()) return file_error(fmt::format("cannot read: {}", std::strerror(errno)));
+    if (text.find('\0') != std::string_view::npos || !text::valid_utf8(text)) return not_text();
     complete_ = false;
     const auto& b = e.source().begin;
     const location loc{index, std::max<std::uint32_t>(b.line, 1), std::max<std::uint32_t>(b.column, 1)};
@@ -533,35 +559,64 @@ bool before(const location& a, const location& b) {
   return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
 }
 
+// Pairs (later, first) of the entries whose key repeats an earlier entry's (earlier by
+// place; empty keys are ignored). By sorting hashes rather than filling a hash map, so
+// 200,000 contacts cost one sort of small pairs and no allocation per key.
+std::vector<std::pair<std::size_t, std::size_t>> repeats(
+    const std::vector<std::pair<std::string_view, location>>& keys) {
+  std::vector<std::pair<std::size_t, std::size_t>> hashed;  // (hash, index)
+  hashed.reserve(keys.size());
+  const std::hash<std::string_view> hash;
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    if (!keys[i].first.empty()) hashed.emplace_back(hash(keys[i].first), i);
+  std::sort(hashed.begin(), hashed.end());
+  std::vector<std::pair<std::size_t, std::size_t>> out;
+  std::vector<std::size_t> group;
+  for (std::size_t a = 0; a < hashed.size();) {
+    std::size_t b = a + 1;
+    while (b < hashed.size() && hashed[b].first == hashed[a].first) ++b;
+    // Within one hash (almost always one key): group equal keys, earliest place first.
+    for (std::size_t i = a; i < b; ++i) {
+      const std::size_t ki = hashed[i].second;
+      if (ki == static_cast<std::size_t>(-1)) continue;
+      group.assign(1, ki);
+      for (std::size_t j = i + 1; j < b; ++j)
+        if (hashed[j].second != static_cast<std::size_t>(-1) && keys[hashed[j].second].first == keys[ki].first) {
+          group.push_back(hashed[j].second);
+          hashed[j].second = static_cast<std::size_t>(-1);
+        }
+      if (group.size() < 2) continue;
+      std::stable_sort(group.begin(), group.end(),
+                       [&](std::size_t x, std::size_t y) { return before(keys[x].second, keys[y].second); });
+      for (std::size_t g = 1; g < group.size(); ++g) out.emplace_back(group[g], group[0]);
+    }
+    a = b;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 }  // namespace
 
 void loader::cross_check() {
   // Ids are unique within their kind; the first definition in include order wins.
-  auto unique = [&](std::string_view what, std::vector<std::pair<std::string_view, location>>& ids) {
-    std::stable_sort(ids.begin(), ids.end(), [](const auto& a, const auto& b) { return before(a.second, b.second); });
-    std::unordered_map<std::string_view, location> seen;
-    seen.reserve(ids.size());
-    for (const auto& [id, loc] : ids) {
-      if (id.empty()) continue;
-      auto [it, fresh] = seen.emplace(id, loc);
-      if (!fresh) error(loc, fmt::format("duplicate {} id \"{}\"; first defined at {}", what, id, place(it->second)));
-    }
+  std::vector<std::pair<std::string_view, location>> keys;
+  auto report_ids = [&](std::string_view what) {
+    for (const auto& [later, first] : repeats(keys))
+      error(keys[later].second, fmt::format("duplicate {} id \"{}\"; first defined at {}", what, keys[later].first,
+                                            place(keys[first].second)));
+    keys.clear();
   };
-  std::vector<std::pair<std::string_view, location>> ids;
-  ids.reserve(cfg_.units.size());
-  for (std::size_t i = 0; i < cfg_.units.size(); ++i) ids.emplace_back(cfg_.units[i].id, unit_id_locs_[i]);
-  unique("unit", ids);
-  ids.clear();
+  keys.reserve(cfg_.units.size());
+  for (std::size_t i = 0; i < cfg_.units.size(); ++i) keys.emplace_back(cfg_.units[i].id, unit_id_locs_[i]);
+  report_ids("unit");
   std::size_t k = 0;
-  for (std::size_t i = 0; i < cfg_.contacts.size(); ++i) ids.emplace_back(cfg_.contacts[i].id, contact_sides_[i].id);
+  for (std::size_t i = 0; i < cfg_.contacts.size(); ++i) keys.emplace_back(cfg_.contacts[i].id, contact_sides_[i].id);
   for (const auto& u : cfg_.units)
-    for (const auto& c : u.contacts) ids.emplace_back(c.id, unit_contact_sides_[k++].id);
-  unique("contact", ids);
-  ids.clear();
-  for (std::size_t i = 0; i < cfg_.reports.size(); ++i) ids.emplace_back(cfg_.reports[i].id, report_id_locs_[i]);
-  unique("report", ids);
-  ids.clear();
-  ids.shrink_to_fit();
+    for (const auto& c : u.contacts) keys.emplace_back(c.id, unit_contact_sides_[k++].id);
+  report_ids("contact");
+  for (std::size_t i = 0; i < cfg_.reports.size(); ++i) keys.emplace_back(cfg_.reports[i].id, report_id_locs_[i]);
+  report_ids("report");
 
   build_indexes(cfg_);
 
@@ -580,30 +635,28 @@ void loader::cross_check() {
   // A mobile number shared by two contacts: both get the SMS, and a reply from it
   // cannot say which of them answered.
   {
-    struct phone_use {
-      const contact* c;
-      location loc;
-    };
-    std::vector<phone_use> uses;
+    std::vector<const contact*> owners;
     for (std::size_t i = 0; i < cfg_.contacts.size(); ++i)
-      if (!cfg_.contacts[i].phone.empty()) uses.push_back({&cfg_.contacts[i], contact_sides_[i].phone});
+      if (!cfg_.contacts[i].phone.empty()) {
+        keys.emplace_back(cfg_.contacts[i].phone, contact_sides_[i].phone);
+        owners.push_back(&cfg_.contacts[i]);
+      }
     k = 0;
     for (const auto& u : cfg_.units)
       for (const auto& c : u.contacts) {
-        if (!c.phone.empty()) uses.push_back({&c, unit_contact_sides_[k].phone});
+        if (!c.phone.empty()) {
+          keys.emplace_back(c.phone, unit_contact_sides_[k].phone);
+          owners.push_back(&c);
+        }
         ++k;
       }
-    std::stable_sort(uses.begin(), uses.end(), [](const phone_use& a, const phone_use& b) { return before(a.loc, b.loc); });
-    std::unordered_map<std::string_view, const phone_use*> seen;
-    seen.reserve(uses.size());
-    for (const auto& use : uses) {
-      auto [it, fresh] = seen.emplace(use.c->phone, &use);
-      if (!fresh)
-        warning(use.loc, fmt::format("phone: the same number as contact \"{}\" ({}); both get its SMS and a reply "
-                                     "cannot tell them apart",
-                                     it->second->c->id, place(it->second->loc)));
-    }
+    for (const auto& [later, first] : repeats(keys))
+      warning(keys[later].second, fmt::format("phone: the same number as contact \"{}\" ({}); both get its SMS and a "
+                                              "reply cannot tell them apart",
+                                              owners[first]->id, place(keys[first].second)));
+    keys.clear();
   }
+  keys.shrink_to_fit();
 
   if (!complete_) return;
 
@@ -743,28 +796,7 @@ void loader::cross_check() {
   if (cfg_.reports.empty()) warning(location{0, 0, 0}, "no [[reports]] in the roster: there is nothing to track");
 }
 
-void build_indexes(config& cfg) {
-  cfg.unit_by_id.clear();
-  cfg.report_by_id.clear();
-  cfg.contact_by_id.clear();
-  std::size_t contacts = cfg.contacts.size();
-  for (const auto& u : cfg.units) contacts += u.contacts.size();
-  cfg.unit_by_id.reserve(cfg.units.size());
-  cfg.contact_by_id.reserve(contacts);
-  cfg.report_by_id.reserve(cfg.reports.size());
-  for (std::size_t i = 0; i < cfg.units.size(); ++i) {
-    auto& u = cfg.units[i];
-    cfg.unit_by_id.emplace(u.id, static_cast<std::int32_t>(i));
-    for (std::size_t j = 0; j < u.contacts.size(); ++j) {
-      u.contacts[j].unit = static_cast<std::int32_t>(i);
-      cfg.contact_by_id.emplace(u.contacts[j].id, std::pair{static_cast<std::int32_t>(i), static_cast<std::int32_t>(j)});
-    }
-  }
-  for (std::size_t i = 0; i < cfg.contacts.size(); ++i)
-    cfg.contact_by_id.emplace(cfg.contacts[i].id, std::pair{-1, static_cast<std::int32_t>(i)});
-  for (std::size_t i = 0; i < cfg.reports.size(); ++i)
-    cfg.report_by_id.emplace(cfg.reports[i].id, static_cast<std::int32_t>(i));
-}
+void build_indexes(config& cfg) { cfg.reindex(); }
 
 load_result loader::result() {
   load_result out;
@@ -807,10 +839,10 @@ load_result loader::result() {
   };
   sort_unique(cfg_.calendar.days_off);
   sort_unique(cfg_.calendar.working_days);
-  auto shared = std::make_shared<config>(std::move(cfg_));
-  // The indexes hold string_views into the config's own strings: rebuild after the move.
-  build_indexes(*shared);
-  out.cfg = std::move(shared);
+  // The indexes (built by cross_check) hold string_views into the config's strings. A
+  // move keeps them valid: moved vectors and maps hand over their buffers and nodes, so
+  // no string moves (an SSO string lives inside its element, in the same buffer).
+  out.cfg = std::make_shared<config>(std::move(cfg_));
   return out;
 }
 

@@ -53,8 +53,8 @@ class loader;
 class table_reader {
  public:
   // `scope` completes "unknown key "x" …" and "missing required key "x" …", e.g.
-  // "in [service]" or "in a reminder".
-  table_reader(loader& l, const toml::table& t, std::string scope, std::initializer_list<std::string_view> known);
+  // "in [service]" or "in a reminder"; it must outlive the reader.
+  table_reader(loader& l, const toml::table& t, std::string_view scope, std::initializer_list<std::string_view> known);
 
   const toml::table& table() const { return t_; }
 
@@ -85,10 +85,15 @@ class table_reader {
 
  private:
   bool expect(const toml::node& n, toml::node_type t, std::string_view key);
+  bool is_known(std::string_view key) const;
+  // Readers are made for every contact of a big roster: no allocation unless a key is
+  // unknown or missing.
+  static constexpr std::size_t max_known = 32;
   loader& l_;
   const toml::table& t_;
-  std::string scope_;
-  std::vector<std::string_view> known_;
+  std::string_view scope_;
+  std::array<std::string_view, max_known> known_{};
+  std::size_t known_count_ = 0;
   std::vector<std::string_view> missing_;
   bool finished_ = false;
 };
@@ -147,7 +152,7 @@ class loader {
   void settle_settings();
 
   // --- loader_roster.cpp --------------------------------------------------------------
-  void read_roster(const toml::table& root);
+  void read_roster(toml::table& root);  // empties the tables it has read
   void read_contact(const toml::table& t, std::int32_t unit_index, unit* owner);
   void read_unit(const toml::table& t);
   void read_report(const toml::table& t);

@@ -12,12 +12,12 @@
 
 #include "config/deadline.hpp"
 #include "config/loader_internal.hpp"
-#include "text/text.hpp"
 
 namespace dondoc::config::detail {
 namespace {
 
-constexpr std::string_view id_rule = "not an id (lower-case letters, digits, - _ . ; starting with a letter or digit)";
+constexpr std::string_view id_rule =
+    "not an id: use lower-case ASCII letters, digits, \"-\", \"_\" and \".\", starting with a letter or digit";
 
 bool is_unit_role(std::string_view r) { return r == "focal" || r == "head" || r == "deputy"; }
 
@@ -50,7 +50,7 @@ std::optional<sys_days> nearest_nominal(const deadline_rule& rule, sys_days d, c
 
 // A short name for SMS: folded, at most 20 characters, cut at a word when possible.
 std::string default_short_name(std::string_view name) {
-  std::string s = text::fold_ascii(name);
+  std::string s = fold_sms(name);
   if (s.size() > 20) {
     const auto cut = s.rfind(' ', 20);
     s.resize(cut != std::string::npos && cut >= 10 ? cut : 20);
@@ -61,10 +61,20 @@ std::string default_short_name(std::string_view name) {
 
 }  // namespace
 
-void loader::read_roster(const toml::table& root) {
+void loader::read_roster(toml::table& root) {
+  // Each table is emptied once read (nothing keeps a node): the tree shrinks while the
+  // config grows, so a big roster peaks near the larger of the two, not their sum.
+  auto consume = [](const toml::table& t) { const_cast<toml::table&>(t).clear(); };  // the tree is ours
   if (const toml::node* n = root.get("contacts"))
-    each_table(*n, "contacts", [&](const toml::table& t) { read_contact(t, -1, nullptr); });
-  if (const toml::node* n = root.get("units")) each_table(*n, "units", [&](const toml::table& t) { read_unit(t); });
+    each_table(*n, "contacts", [&](const toml::table& t) {
+      read_contact(t, -1, nullptr);
+      consume(t);
+    });
+  if (const toml::node* n = root.get("units"))
+    each_table(*n, "units", [&](const toml::table& t) {
+      read_unit(t);
+      consume(t);
+    });
   if (const toml::node* n = root.get("reports"))
     each_table(*n, "reports", [&](const toml::table& t) { read_report(t); });
 }
@@ -155,7 +165,7 @@ void loader::read_unit(const toml::table& t) {
   }
   if (auto v = tr.string("name", true)) u.name = std::move(*v);
   if (auto v = tr.string("short_name")) {
-    std::string folded = text::fold_ascii(*v);
+    std::string folded = fold_sms(*v);
     if (folded.size() > 20)
       value_error(*tr.node("short_name"), "short_name",
                   fmt::format("{} characters without diacritics; at most 20 fit the SMS templates", folded.size()));
@@ -284,12 +294,12 @@ std::optional<deadline_rule> loader::read_deadline(const toml::node& n) {
                                                               "did you mean \"{}\"?",
                                                               hint));
     }
-    if (error_count_ != errors_before) {
-      tr.finish();
-      return std::nullopt;
-    }
-    not_for(at_n, "at", "is for one-off deadlines; a periodic deadline takes \"date\" or \"day\", and \"time\"");
-    if (d.every == e::year || d.every == e::half_year) {
+    const bool every_ok = error_count_ == errors_before;
+    if (every_ok)
+      not_for(at_n, "at", "is for one-off deadlines; a periodic deadline takes \"date\" or \"day\", and \"time\"");
+    if (!every_ok) {
+      // The shape depends on "every"; the keys every shape shares are still checked below.
+    } else if (d.every == e::year || d.every == e::half_year) {
       if (date_n == nullptr) {
         error(*t, fmt::format("missing required key \"date\" in deadline: every = \"{}\" needs a month-day such as "
                               "date = \"06-15\"",
@@ -628,7 +638,7 @@ void loader::read_report(const toml::table& t) {
   }
   if (auto v = tr.string("title", true)) r.title = std::move(*v);
   if (auto v = tr.string("short_name")) {
-    std::string folded = text::fold_ascii(*v);
+    std::string folded = fold_sms(*v);
     if (folded.size() > 20)
       value_error(*tr.node("short_name"), "short_name",
                   fmt::format("{} characters without diacritics; at most 20 fit the SMS templates", folded.size()));
@@ -707,7 +717,8 @@ void loader::read_report(const toml::table& t) {
                              type_name(v.type())));
         continue;
       }
-      table_reader etr(*this, *tt, fmt::format("in email template \"{}\"", k.str()), {"subject", "body"});
+      const std::string scope = fmt::format("in email template \"{}\"", k.str());
+      table_reader etr(*this, *tt, scope, {"subject", "body"});
       email_template tpl;
       if (auto s = etr.string("subject")) tpl.subject = std::move(*s);
       if (auto b = etr.string("body")) tpl.body = std::move(*b);

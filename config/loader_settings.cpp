@@ -581,7 +581,9 @@ void loader::read_sms_template(const toml::table& t) {
   location id_loc = st.where;
   if (auto v = tr.string("id", true)) {
     id_loc = where(*tr.node("id"));
-    if (!valid_id(*v)) value_error(*tr.node("id"), "id", "not an id (lower-case letters, digits, - _ .)");
+    if (!valid_id(*v))
+      value_error(*tr.node("id"), "id",
+                  "not an id: use lower-case ASCII letters, digits, \"-\", \"_\" and \".\", starting with a letter or digit");
     st.id = *v;
   }
   const toml::node* text_node = tr.node("text");

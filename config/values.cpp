@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "text/text.hpp"
+
 namespace dondoc::config {
 namespace {
 
@@ -301,6 +303,69 @@ std::optional<std::string> mailbox_address(std::string_view s) {
   return std::string(addr);
 }
 
+namespace {
+
+// Vietnamese letters in NFC (the 12 vowels with the 5 tone marks, upper and lower case,
+// and Đ/đ) -> the ASCII letter ICU's Latin-ASCII gives them. Sorted by code point.
+constexpr std::pair<char32_t, char> vietnamese_ascii[] = {
+    {0x00C0, 'A'}, {0x00C1, 'A'}, {0x00C2, 'A'}, {0x00C3, 'A'}, {0x00C8, 'E'}, {0x00C9, 'E'},
+    {0x00CA, 'E'}, {0x00CC, 'I'}, {0x00CD, 'I'}, {0x00D2, 'O'}, {0x00D3, 'O'}, {0x00D4, 'O'},
+    {0x00D5, 'O'}, {0x00D9, 'U'}, {0x00DA, 'U'}, {0x00DD, 'Y'}, {0x00E0, 'a'}, {0x00E1, 'a'},
+    {0x00E2, 'a'}, {0x00E3, 'a'}, {0x00E8, 'e'}, {0x00E9, 'e'}, {0x00EA, 'e'}, {0x00EC, 'i'},
+    {0x00ED, 'i'}, {0x00F2, 'o'}, {0x00F3, 'o'}, {0x00F4, 'o'}, {0x00F5, 'o'}, {0x00F9, 'u'},
+    {0x00FA, 'u'}, {0x00FD, 'y'}, {0x0102, 'A'}, {0x0103, 'a'}, {0x0110, 'D'}, {0x0111, 'd'},
+    {0x0128, 'I'}, {0x0129, 'i'}, {0x0168, 'U'}, {0x0169, 'u'}, {0x01A0, 'O'}, {0x01A1, 'o'},
+    {0x01AF, 'U'}, {0x01B0, 'u'}, {0x1EA0, 'A'}, {0x1EA1, 'a'}, {0x1EA2, 'A'}, {0x1EA3, 'a'},
+    {0x1EA4, 'A'}, {0x1EA5, 'a'}, {0x1EA6, 'A'}, {0x1EA7, 'a'}, {0x1EA8, 'A'}, {0x1EA9, 'a'},
+    {0x1EAA, 'A'}, {0x1EAB, 'a'}, {0x1EAC, 'A'}, {0x1EAD, 'a'}, {0x1EAE, 'A'}, {0x1EAF, 'a'},
+    {0x1EB0, 'A'}, {0x1EB1, 'a'}, {0x1EB2, 'A'}, {0x1EB3, 'a'}, {0x1EB4, 'A'}, {0x1EB5, 'a'},
+    {0x1EB6, 'A'}, {0x1EB7, 'a'}, {0x1EB8, 'E'}, {0x1EB9, 'e'}, {0x1EBA, 'E'}, {0x1EBB, 'e'},
+    {0x1EBC, 'E'}, {0x1EBD, 'e'}, {0x1EBE, 'E'}, {0x1EBF, 'e'}, {0x1EC0, 'E'}, {0x1EC1, 'e'},
+    {0x1EC2, 'E'}, {0x1EC3, 'e'}, {0x1EC4, 'E'}, {0x1EC5, 'e'}, {0x1EC6, 'E'}, {0x1EC7, 'e'},
+    {0x1EC8, 'I'}, {0x1EC9, 'i'}, {0x1ECA, 'I'}, {0x1ECB, 'i'}, {0x1ECC, 'O'}, {0x1ECD, 'o'},
+    {0x1ECE, 'O'}, {0x1ECF, 'o'}, {0x1ED0, 'O'}, {0x1ED1, 'o'}, {0x1ED2, 'O'}, {0x1ED3, 'o'},
+    {0x1ED4, 'O'}, {0x1ED5, 'o'}, {0x1ED6, 'O'}, {0x1ED7, 'o'}, {0x1ED8, 'O'}, {0x1ED9, 'o'},
+    {0x1EDA, 'O'}, {0x1EDB, 'o'}, {0x1EDC, 'O'}, {0x1EDD, 'o'}, {0x1EDE, 'O'}, {0x1EDF, 'o'},
+    {0x1EE0, 'O'}, {0x1EE1, 'o'}, {0x1EE2, 'O'}, {0x1EE3, 'o'}, {0x1EE4, 'U'}, {0x1EE5, 'u'},
+    {0x1EE6, 'U'}, {0x1EE7, 'u'}, {0x1EE8, 'U'}, {0x1EE9, 'u'}, {0x1EEA, 'U'}, {0x1EEB, 'u'},
+    {0x1EEC, 'U'}, {0x1EED, 'u'}, {0x1EEE, 'U'}, {0x1EEF, 'u'}, {0x1EF0, 'U'}, {0x1EF1, 'u'},
+    {0x1EF2, 'Y'}, {0x1EF3, 'y'}, {0x1EF4, 'Y'}, {0x1EF5, 'y'}, {0x1EF6, 'Y'}, {0x1EF7, 'y'},
+    {0x1EF8, 'Y'}, {0x1EF9, 'y'},
+};
+
+}  // namespace
+
+std::string fold_sms(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      if (c == '\t' || c == '\n' || c == '\r') out.push_back(' ');
+      else if (c >= 0x20 && c < 0x7F) out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    // Two- and three-byte sequences cover every Vietnamese letter.
+    char32_t cp = 0;
+    std::size_t len = 0;
+    if (c >= 0xC2 && c <= 0xDF && i + 1 < s.size()) {
+      cp = (c & 0x1Fu) << 6 | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF && i + 2 < s.size()) {
+      cp = (c & 0x0Fu) << 12 | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6 |
+           (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+      len = 3;
+    }
+    const auto it = std::lower_bound(std::begin(vietnamese_ascii), std::end(vietnamese_ascii), cp,
+                                     [](const std::pair<char32_t, char>& e, char32_t x) { return e.first < x; });
+    if (len == 0 || it == std::end(vietnamese_ascii) || it->first != cp) return text::fold_ascii(s);  // anything else
+    out.push_back(it->second);
+    i += len;
+  }
+  return out;
+}
+
 bool valid_id(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -404,6 +469,49 @@ std::size_t load_result::errors() const {
 }
 
 std::size_t load_result::warnings() const { return diagnostics.size() - errors(); }
+
+config::config(const config& o)
+    : files(o.files),
+      service(o.service),
+      sending(o.sending),
+      calendar(o.calendar),
+      channels(o.channels),
+      sms_templates(o.sms_templates),
+      contacts(o.contacts),
+      units(o.units),
+      reports(o.reports) {
+  reindex();
+}
+
+config& config::operator=(const config& o) {
+  if (this != &o) {
+    config copy(o);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+void config::reindex() {
+  unit_by_id.clear();
+  report_by_id.clear();
+  contact_by_id.clear();
+  std::size_t n = contacts.size();
+  for (const auto& u : units) n += u.contacts.size();
+  unit_by_id.reserve(units.size());
+  contact_by_id.reserve(n);
+  report_by_id.reserve(reports.size());
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    auto& u = units[i];
+    unit_by_id.emplace(u.id, static_cast<std::int32_t>(i));
+    for (std::size_t j = 0; j < u.contacts.size(); ++j) {
+      u.contacts[j].unit = static_cast<std::int32_t>(i);
+      contact_by_id.emplace(u.contacts[j].id, std::pair{static_cast<std::int32_t>(i), static_cast<std::int32_t>(j)});
+    }
+  }
+  for (std::size_t i = 0; i < contacts.size(); ++i)
+    contact_by_id.emplace(contacts[i].id, std::pair{-1, static_cast<std::int32_t>(i)});
+  for (std::size_t i = 0; i < reports.size(); ++i) report_by_id.emplace(reports[i].id, static_cast<std::int32_t>(i));
+}
 
 const unit* config::find_unit(std::string_view id) const {
   auto it = unit_by_id.find(id);

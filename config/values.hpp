@@ -55,6 +55,11 @@ std::string email_problem(std::string_view s);
 // "Name <addr>" or "addr"; returns the address part when valid.
 std::optional<std::string> mailbox_address(std::string_view s);
 
+// ASCII folding for SMS names: the same result as text::fold_ascii, with a fast path
+// for text whose only non-ASCII characters are Vietnamese letters in NFC (ICU's
+// transliterator costs ~30 µs a name, which a 50,000-unit roster notices).
+std::string fold_sms(std::string_view s);
+
 // Identifier for units, reports, contacts, steps, templates: [a-z0-9][a-z0-9._-]*.
 bool valid_id(std::string_view s);
 

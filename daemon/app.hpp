@@ -33,6 +33,8 @@ struct health_info {
   bool database_ok = true;
   std::string database_error;
   sys_seconds last_plan_at{};
+  sys_seconds last_plan_ok_at{};    // the last successful reconciliation (for /metrics)
+  sys_seconds last_reload_ok_at{};  // the last successful reload (0: none yet)
   bool last_plan_ok = true;
   std::string last_plan_error;
   std::int64_t clock_jumps = 0;
@@ -84,6 +86,8 @@ struct app_state {
   std::string admin_password;                   // required when the admin listener is not local
   bool admin_requires_password = false;
   std::function<std::string()> metrics_extra;   // e.g. curl and server gauges from the service
+  // Rewrites the file outbox's sms.jsonl through the open outbox (forget); false on failure.
+  std::function<bool(const std::function<std::string(std::string)>&)> rewrite_sms_log;
 };
 
 }  // namespace dondoc::daemon

@@ -72,8 +72,28 @@ std::string terminal_reason(const store::item_rec& it) {
 
 }  // namespace
 
+// Occurrences are written once per reconciliation (the title, basis, L and T as the
+// roster has them now), then looked up by (report, period).
 struct engine::occurrence_cache {
-  std::map<std::pair<std::string, std::string>, std::int64_t> ids;  // (report, period) -> id
+  std::map<std::pair<std::string, std::string>, std::int64_t> ids;
+
+  std::int64_t id_of(store::store& st, const config::report& r, const scheduler::occurrence& o) {
+    auto [it, fresh] = ids.emplace(std::pair(r.id, o.period), 0);
+    if (fresh) {
+      store::occurrence_rec rec;
+      rec.report_id = r.id;
+      rec.period = o.period;
+      rec.name = o.id;
+      rec.nominal = o.nominal;
+      rec.title = r.title;
+      rec.basis = r.basis;
+      rec.submit_to = r.submit_to;
+      rec.last_day = o.last_day;
+      rec.deadline = o.deadline;
+      it->second = st.upsert_occurrence(rec);
+    }
+    return it->second;
+  }
 };
 
 engine::engine(store::store& st, std::shared_ptr<const runtime_config> rt, std::uint64_t seed)
@@ -123,6 +143,15 @@ reconcile_stats engine::reconcile(sys_seconds now) {
   std::vector<std::string> unit_fps(cfg.units.size());
   for (std::size_t u = 0; u < cfg.units.size(); ++u) unit_fps[u] = unit_fingerprint(cfg.units[u]);
   occurrence_cache cache;
+  // A first start on an empty outbox writes every row of the horizon: bulk-load it.
+  const bool bulk = tracking.empty() && store_.begin_bulk_load();
+  struct bulk_guard {
+    store::store& st;
+    bool on;
+    ~bulk_guard() {
+      if (on) st.abort_bulk_load();
+    }
+  } guard{store_, bulk};
 
   for (std::size_t ri = 0; ri < cfg.reports.size(); ++ri) {
     const auto& r = cfg.reports[ri];
@@ -149,6 +178,9 @@ reconcile_stats engine::reconcile(sys_seconds now) {
         }
       }
       const bool fresh = t == tracking.end();
+      // Unchanged pairs are touched only when the horizon reaches a new occurrence.
+      if (!full && std::none_of(occs.begin(), occs.end(), [&](const auto& o) { return o.nominal > through; }))
+        return;
       for (const auto& o : occs) {
         if (!full && o.nominal <= through) continue;
         plan_one(o, since, fresh);
@@ -167,7 +199,7 @@ reconcile_stats engine::reconcile(sys_seconds now) {
           [&](const scheduler::occurrence& o, sys_seconds since, bool fresh) {
             const bool member = std::find(o.units.begin(), o.units.end(), unit_index) != o.units.end();
             if (member) {
-              plan_pair_occurrence(o, unit_index, since, now, cache, stats);
+              plan_pair_occurrence(o, unit_index, since, now, cache, stats, fresh);
             } else if (!fresh) {
               if (auto occ = store_.occurrence_by_period(r.id, o.period))
                 if (auto it = store_.item(occ->id, u.id)) retire_item(*it, now, stats);
@@ -185,8 +217,8 @@ reconcile_stats engine::reconcile(sys_seconds now) {
     if (has_group || tracking.count(r.id + "\x1f@")) {
       plan_pair(
           "@", combine(gfp, rfp, groupfp),
-          [&](const scheduler::occurrence& o, sys_seconds since, bool) {
-            plan_group_occurrence(o, since, now, cache, stats);
+          [&](const scheduler::occurrence& o, sys_seconds since, bool fresh) {
+            plan_group_occurrence(o, since, now, cache, stats, fresh);
           },
           [&](config::sys_days) {});
     }
@@ -208,30 +240,22 @@ reconcile_stats engine::reconcile(sys_seconds now) {
     t.fingerprint = "removed";
     store_.put_tracking(t);
   }
+  if (bulk) {
+    store_.end_bulk_load();
+    guard.on = false;
+  }
   return stats;
 }
 
 void engine::plan_pair_occurrence(const scheduler::occurrence& o, std::int32_t unit, sys_seconds since,
-                                  sys_seconds now, occurrence_cache& cache, reconcile_stats& stats) {
+                                  sys_seconds now, occurrence_cache& cache, reconcile_stats& stats, bool fresh) {
   const auto& cfg = *rt_->cfg;
   const auto& r = cfg.reports[static_cast<std::size_t>(o.report)];
   const auto& u = cfg.units[static_cast<std::size_t>(unit)];
-  auto [cit, fresh_occ] = cache.ids.emplace(std::pair(r.id, o.period), 0);
-  if (fresh_occ) {
-    store::occurrence_rec rec;
-    rec.report_id = r.id;
-    rec.period = o.period;
-    rec.name = o.id;
-    rec.nominal = o.nominal;
-    rec.title = r.title;
-    rec.basis = r.basis;
-    rec.submit_to = r.submit_to;
-    rec.last_day = o.last_day;
-    rec.deadline = o.deadline;
-    cit->second = store_.upsert_occurrence(rec);
-  }
-  const std::int64_t occ_id = cit->second;
-  auto it = store_.item(occ_id, u.id);
+  const std::int64_t occ_id = cache.id_of(store_, r, o);
+  // A pair seen for the first time has nothing stored yet: skip the look-ups.
+  std::optional<store::item_rec> it;
+  if (!fresh) it = store_.item(occ_id, u.id);
   if (!it) {
     store::item_rec n;
     n.occurrence = occ_id;
@@ -253,32 +277,21 @@ void engine::plan_pair_occurrence(const scheduler::occurrence& o, std::int32_t u
   const auto sends = rt_->planner.schedule(r, l, t);
   std::vector<scheduler::row> rows;
   rt_->planner.unit_rows(o, 0, unit, sends, rows);
-  sync_rows(rows, o, it, occ_id, store_.rows_of_item(it->id), t, now, stats);
+  sync_rows(rows, o, it, occ_id, fresh ? std::vector<store::outbox_rec>{} : store_.rows_of_item(it->id), t, now, stats);
 }
 
 void engine::plan_group_occurrence(const scheduler::occurrence& o, sys_seconds since, sys_seconds now,
-                                   occurrence_cache& cache, reconcile_stats& stats) {
+                                   occurrence_cache& cache, reconcile_stats& stats, bool fresh) {
   if (o.deadline < since) return;  // untracked for the group, like for units
   const auto& cfg = *rt_->cfg;
   const auto& r = cfg.reports[static_cast<std::size_t>(o.report)];
-  auto [cit, fresh_occ] = cache.ids.emplace(std::pair(r.id, o.period), 0);
-  if (fresh_occ) {
-    store::occurrence_rec rec;
-    rec.report_id = r.id;
-    rec.period = o.period;
-    rec.name = o.id;
-    rec.nominal = o.nominal;
-    rec.title = r.title;
-    rec.basis = r.basis;
-    rec.submit_to = r.submit_to;
-    rec.last_day = o.last_day;
-    rec.deadline = o.deadline;
-    cit->second = store_.upsert_occurrence(rec);
-  }
+  const std::int64_t occ_id = cache.id_of(store_, r, o);
   const auto sends = rt_->planner.schedule(r, o.last_day, o.deadline);
   std::vector<scheduler::row> rows;
   rt_->planner.group_rows(o, 0, sends, o.units, rows);
-  sync_rows(rows, o, std::nullopt, cit->second, store_.group_rows_of_occurrence(cit->second), o.deadline, now, stats);
+  sync_rows(rows, o, std::nullopt, occ_id,
+            fresh ? std::vector<store::outbox_rec>{} : store_.group_rows_of_occurrence(occ_id), o.deadline, now,
+            stats);
 }
 
 void engine::sync_rows(const std::vector<scheduler::row>& rows, const scheduler::occurrence& o,
@@ -286,7 +299,6 @@ void engine::sync_rows(const std::vector<scheduler::row>& rows, const scheduler:
                        std::vector<store::outbox_rec> existing, sys_seconds deadline, sys_seconds now,
                        reconcile_stats& stats) {
   const auto& cfg = *rt_->cfg;
-  const auto& planner = rt_->planner;
   const auto& r = cfg.reports[static_cast<std::size_t>(o.report)];
   std::unordered_map<std::string, const store::outbox_rec*> by_key;
   for (const auto& e : existing) by_key.emplace(e.key, &e);
@@ -307,7 +319,6 @@ void engine::sync_rows(const std::vector<scheduler::row>& rows, const scheduler:
     const auto& s = row.kind == step_kind::reminder ? r.reminders[row.step] : r.escalation[row.step];
     store::outbox_rec rec;
     rec.key = std::move(key);
-    rec.key_text = planner.key_text(o, row);
     if (item) rec.item = item->id;
     rec.occurrence = occ_id;
     rec.report_id = r.id;
@@ -408,43 +419,51 @@ sys_seconds engine::catch_up_time(const store::outbox_rec& r, sys_seconds now) c
   return t;
 }
 
-void engine::settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now) {
+bool engine::settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now) {
   const auto grace = rt_->cfg->sending.catch_up_grace;
-  auto missed = [&](const store::outbox_rec& r) {
-    return r.state == row_state::planned && r.attempts == 0 && !r.catch_up && r.next_at + grace < now;
+  auto fresh = [](const store::outbox_rec& r) {
+    return r.state == row_state::planned && r.attempts == 0 && !r.catch_up;
   };
+  auto missed = [&](const store::outbox_rec& r) { return fresh(r) && r.next_at + grace < now; };
   // Groups: an item, or an occurrence's grouped rows.
   std::set<std::pair<std::int64_t, std::int64_t>> groups;  // (item or -1, occurrence)
   for (const auto& r : due)
     if (missed(r)) groups.emplace(r.item.value_or(-1), r.occurrence);
-  if (groups.empty()) return;
+  if (groups.empty()) return false;
   const auto& cfg = *rt_->cfg;
   const auto& planner = rt_->planner;
   std::unordered_set<std::int64_t> settled;
   for (const auto& [item_id, occ_id] : groups) {
     std::optional<store::item_rec> item;
     if (item_id >= 0) item = store_.item_by_id(item_id);
+    // Every fresh row of the group that is due now, missed or on time: a missed row is
+    // superseded by a later one of its kind that is due too.
     std::vector<store::outbox_rec> rows =
         item_id >= 0 ? store_.rows_of_item(item_id) : store_.group_rows_of_occurrence(occ_id);
-    std::erase_if(rows, [&](const store::outbox_rec& r) { return !missed(r); });
+    std::erase_if(rows, [&](const store::outbox_rec& r) { return !fresh(r) || r.next_at > now; });
     sys_seconds deadline{};
     if (item) deadline = effective_deadline(*item).second;
     else if (auto occ = store_.occurrence_by_id(occ_id)) deadline = occ->deadline;
     const bool still_outstanding = item ? !terminal(*item) : true;
-    // The latest missed reminder (all its rows), and the latest escalation per audience.
+    auto later = [](const store::outbox_rec* a, const store::outbox_rec& b) {
+      return !a || std::tie(b.due, b.step, b.repeat) > std::tie(a->due, a->step, a->repeat);
+    };
     const store::outbox_rec* latest_reminder = nullptr;
-    std::map<std::string, const store::outbox_rec*> latest_escalation;
+    std::map<std::string, const store::outbox_rec*> latest_escalation;  // per audience
+    auto audience_of = [&](const store::outbox_rec& r) {
+      if (!r.role.empty()) return r.role;
+      std::string audience;
+      if (const auto* rep = cfg.find_report(r.report_id))
+        if (const auto* s = step_of(*rep, r.kind, r.step))
+          for (const auto& t : s->to) audience += t + ",";
+      return audience;
+    };
     for (const auto& r : rows) {
       if (r.kind == "reminder") {
-        if (!latest_reminder || r.due > latest_reminder->due) latest_reminder = &r;
+        if (later(latest_reminder, r)) latest_reminder = &r;
       } else {
-        std::string audience = r.role;
-        if (audience.empty())
-          if (const auto* rep = cfg.find_report(r.report_id))
-            if (const auto* s = step_of(*rep, r.kind, r.step))
-              for (const auto& t : s->to) audience += t + ",";
-        auto& slot = latest_escalation[audience];
-        if (!slot || r.due > slot->due) slot = &r;
+        auto& slot = latest_escalation[audience_of(r)];
+        if (later(slot, r)) slot = &r;
       }
     }
     auto younger_than_max_age = [&](sys_seconds due_at) {
@@ -456,16 +475,17 @@ void engine::settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now)
       }
       return now - due_at < age.duration();
     };
+    auto same_send = [](const store::outbox_rec& a, const store::outbox_rec* b) {
+      return b && a.kind == b->kind && a.step == b->step && a.repeat == b->repeat;
+    };
     for (const auto& r : rows) {
+      if (!missed(r)) continue;  // on time: sent normally
       bool send = false;
       if (r.kind == "reminder") {
-        send = latest_reminder && r.step == latest_reminder->step && r.repeat == latest_reminder->repeat &&
-               r.kind == latest_reminder->kind && deadline > now;
+        send = same_send(r, latest_reminder) && missed(*latest_reminder) && deadline > now;
       } else {
-        for (const auto& [aud, l] : latest_escalation)
-          if (l->step == r.step && l->repeat == r.repeat && l->kind == r.kind &&
-              (r.role.empty() || r.role == l->role))
-            send = still_outstanding && younger_than_max_age(r.due);
+        const auto* l = latest_escalation[audience_of(r)];
+        send = same_send(r, l) && missed(*l) && still_outstanding && younger_than_max_age(r.due);
       }
       if (send) {
         const sys_seconds at = catch_up_time(r, now);
@@ -473,8 +493,8 @@ void engine::settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now)
           store_.set_row_state(r.id, row_state::skipped, "quiet_hours", now);
         } else {
           store_.set_row_times(r.id, r.due, at, true);
-          spdlog::info("catch-up key={} occurrence_row={} step={} channel={} at={}", r.key, r.occurrence, r.step_name,
-                       r.channel, scheduler::rfc3339(at, cfg.service.zone));
+          spdlog::info("catch-up key={} step={} channel={} at={}", r.key, r.step_name, r.channel,
+                       scheduler::rfc3339(at, cfg.service.zone));
         }
       } else {
         store_.set_row_state(r.id, row_state::skipped, "catch_up", now);
@@ -482,15 +502,17 @@ void engine::settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now)
       settled.insert(r.id);
     }
   }
-  // Settled rows leave this round; catch-ups due now are re-read by the next round.
   std::erase_if(due, [&](const store::outbox_rec& r) { return settled.count(r.id) > 0; });
+  return !settled.empty();
 }
 
 std::vector<job> engine::take_due(sys_seconds now, std::int64_t email_capacity, std::int64_t sms_capacity) {
   std::vector<job> jobs;
   if (email_capacity <= 0 && sms_capacity <= 0) return jobs;
-  auto due = store_.due_rows(now, std::max<std::int64_t>(64, (email_capacity + sms_capacity) * 4));
-  settle_missed(due, now);
+  const std::int64_t window = std::max<std::int64_t>(64, (email_capacity + sms_capacity) * 4);
+  auto due = store_.due_rows(now, window);
+  // Missed rows are settled first; catch-ups that may go now are then read again.
+  if (settle_missed(due, now)) due = store_.due_rows(now, window);
   std::int64_t email_left = email_capacity, sms_left = sms_capacity;
   for (auto& row : due) {
     std::int64_t& left = row.channel == "sms" ? sms_left : email_left;

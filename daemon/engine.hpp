@@ -122,16 +122,16 @@ class engine {
  private:
   struct occurrence_cache;
   void plan_pair_occurrence(const scheduler::occurrence& o, std::int32_t unit, sys_seconds since, sys_seconds now,
-                            occurrence_cache& cache, reconcile_stats& stats);
+                            occurrence_cache& cache, reconcile_stats& stats, bool fresh);
   void plan_group_occurrence(const scheduler::occurrence& o, sys_seconds since, sys_seconds now,
-                             occurrence_cache& cache, reconcile_stats& stats);
+                             occurrence_cache& cache, reconcile_stats& stats, bool fresh);
   void retire_item(store::item_rec& it, sys_seconds now, reconcile_stats& stats);
   void sync_rows(const std::vector<scheduler::row>& rows, const scheduler::occurrence& o,
                  std::optional<store::item_rec> item, std::int64_t occ_id, std::vector<store::outbox_rec> existing,
                  sys_seconds deadline, sys_seconds now, reconcile_stats& stats);
   void replan_item(store::item_rec& it, sys_seconds now);
   sys_seconds catch_up_time(const store::outbox_rec& r, sys_seconds now) const;
-  void settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now);
+  bool settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now);
   bool outstanding(const store::item_rec& it) const;
   void maybe_close(store::item_rec& it, sys_seconds now);
   const config::step* step_of(const config::report& r, std::string_view kind, std::int64_t index) const;

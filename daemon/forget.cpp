@@ -121,7 +121,15 @@ forget_result forget_contact(app_state& app, const std::string& contact_id, cons
   }
   if (fs::exists(sms_path, ec)) {
     std::string data = read_file(sms_path);
-    if (scrub(data) > 0 && write_file_atomic(sms_path, data)) ++res.files;
+    if (scrub(data) > 0) {
+      // Through the running outbox when there is one: it holds sms.jsonl open for appends.
+      const bool ok = app.rewrite_sms_log ? app.rewrite_sms_log([&](std::string current) {
+        scrub(current);
+        return current;
+      })
+                                          : write_file_atomic(sms_path, data);
+      if (ok) ++res.files;
+    }
   }
   for (const auto& e : emails) res.audit_entries += app.db->forget_text(e, "removed@invalid");
   for (const auto& p : phones) res.audit_entries += app.db->forget_text(p, config::mask_phone(p));

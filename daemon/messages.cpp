@@ -17,7 +17,7 @@ std::string tagged_address(const std::string& reply_to, const std::string& token
 }
 
 std::string message_builder::token_for(const store::outbox_rec& row) const {
-  return tokens_.make(row.id, row.key_text.substr(0, row.key_text.find('/')), row.unit_id, row.contact_id);
+  return tokens_.make(row.id, std::to_string(row.occurrence), row.unit_id, row.contact_id);
 }
 
 built_message message_builder::build(const job& j, sys_seconds now) {

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "store/digests.hpp"
+
 namespace dondoc::daemon {
 namespace {
 
@@ -72,24 +74,52 @@ std::string render_metrics(app_state& app) {
 
   family(out, "dondoc_units", "gauge", "Units of recent and open occurrences, by occurrence and status.");
   const auto today = app.eng->rt().planner.sys_to_local(now).first;
+  // Occurrences (same window): open (units outstanding, deadline ahead), overdue (units
+  // outstanding, deadline passed), complete (every unit submitted, exempted or untracked).
+  std::map<std::string, std::int64_t> occ_by{{"open", 0}, {"overdue", 0}, {"complete", 0}};
   for (const auto& occ : app.db->occurrences_since(today - date::days{120})) {
     std::map<std::string, std::int64_t> by;
-    for (const auto& it : app.db->items_of_occurrence(occ.id))
-      if (it.in_plan) ++by[std::string(to_string(app.eng->status(it, now)))];
+    bool outstanding = false;
+    for (const auto& it : app.db->items_of_occurrence(occ.id)) {
+      if (!it.in_plan) continue;
+      const auto st = app.eng->status(it, now);
+      ++by[std::string(to_string(st))];
+      outstanding = outstanding || st == unit_status::pending || st == unit_status::acknowledged ||
+                    st == unit_status::overdue;
+    }
+    ++occ_by[!outstanding ? "complete" : (now >= occ.deadline ? "overdue" : "open")];
     for (const auto& [s, n] : by)
       out += fmt::format("dondoc_units{{occurrence=\"{}\",report=\"{}\",status=\"{}\"}} {}\n", esc(occ.name),
                          esc(occ.report_id), s, n);
   }
+  family(out, "dondoc_occurrences", "gauge", "Recent and open occurrences by status (open, overdue, complete).");
+  for (const auto& [s, n] : occ_by) out += fmt::format("dondoc_occurrences{{status=\"{}\"}} {}\n", s, n);
+
+  store::digest_log digests(*app.db);
+  family(out, "dondoc_digests", "gauge", "Daily digests in the digest log, by state (all days).");
+  auto digest_counts = digests.counts_by_state();
+  for (const char* s : {"planned", "sending", "sent", "failed", "skipped"})
+    out += fmt::format("dondoc_digests{{state=\"{}\"}} {}\n", s, digest_counts[s]);
+  family(out, "dondoc_last_digest_timestamp_seconds", "gauge", "When a daily digest was last sent (0: never).");
+  const auto last_digest = digests.last_sent_at();
+  out += fmt::format("dondoc_last_digest_timestamp_seconds {}\n",
+                     last_digest ? last_digest->time_since_epoch().count() : 0);
 
   family(out, "dondoc_last_plan_timestamp_seconds", "gauge", "When the plan was last reconciled.");
   out += fmt::format("dondoc_last_plan_timestamp_seconds {}\n", app.health.last_plan_at.time_since_epoch().count());
   family(out, "dondoc_last_plan_success", "gauge", "1 when the last reconciliation succeeded.");
   out += fmt::format("dondoc_last_plan_success {}\n", app.health.last_plan_ok ? 1 : 0);
+  family(out, "dondoc_last_plan_success_timestamp_seconds", "gauge", "When the plan was last reconciled successfully.");
+  out += fmt::format("dondoc_last_plan_success_timestamp_seconds {}\n",
+                     app.health.last_plan_ok_at.time_since_epoch().count());
   family(out, "dondoc_last_reload_timestamp_seconds", "gauge", "When the configuration was last reloaded (0: never).");
   out += fmt::format("dondoc_last_reload_timestamp_seconds {}\n",
                      app.health.last_reload ? app.health.last_reload->at.time_since_epoch().count() : 0);
   family(out, "dondoc_last_reload_success", "gauge", "1 when the last reload succeeded (or there was none).");
   out += fmt::format("dondoc_last_reload_success {}\n", !app.health.last_reload || app.health.last_reload->ok ? 1 : 0);
+  family(out, "dondoc_last_reload_success_timestamp_seconds", "gauge", "When a reload last succeeded (0: none yet).");
+  out += fmt::format("dondoc_last_reload_success_timestamp_seconds {}\n",
+                     app.health.last_reload_ok_at.time_since_epoch().count());
   family(out, "dondoc_reloads_total", "counter", "Reloads by result.");
   out += fmt::format("dondoc_reloads_total{{result=\"ok\"}} {}\n", app.stats.reloads_ok);
   out += fmt::format("dondoc_reloads_total{{result=\"failed\"}} {}\n", app.stats.reloads_failed);

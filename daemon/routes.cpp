@@ -56,8 +56,8 @@ link_check resolve_token(app_state& app, const std::string& token, link_target& 
   if (!row_id) return link_check::not_found;
   auto row = app.db->row_by_id(*row_id);
   if (!row || !row->item) return link_check::not_found;
-  const std::string occ_name = row->key_text.substr(0, row->key_text.find('/'));
-  if (!app.tokens->verify(token, occ_name, row->unit_id, row->contact_id)) return link_check::not_found;
+  if (!app.tokens->verify(token, std::to_string(row->occurrence), row->unit_id, row->contact_id))
+    return link_check::not_found;
   auto item = app.db->item_by_id(*row->item);
   auto occ = item ? app.db->occurrence_by_id(item->occurrence) : std::nullopt;
   if (!item || !occ) return link_check::not_found;
@@ -626,6 +626,9 @@ web::handler make_admin_handler(app_state& app) {
   return [&app](request&& req, web::reply_fn reply) {
     try {
       if (!authorised(app, req)) {
+        // The pages log people in with a form and a session cookie (daemon/pages.cpp): they
+        // answer their own paths; every other path still needs HTTP Basic.
+        if (pages() && pages()(app, req, reply)) return;
         response r = response::text(401, "authentication required\n");
         r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"dondoc\", charset=\"UTF-8\"");
         return reply(std::move(r));

@@ -11,6 +11,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -19,9 +20,12 @@
 
 #include "config/config.hpp"
 #include "daemon/app.hpp"
+#include "daemon/digest_service.hpp"
 #include "daemon/engine.hpp"
+#include "daemon/imap_poller.hpp"
 #include "daemon/messages.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/pages.hpp"
 #include "daemon/routes.hpp"
 #include "notifiers/file_outbox.hpp"
 #include "notifiers/secrets.hpp"
@@ -39,7 +43,22 @@ using namespace std::chrono_literals;
 
 namespace {
 
-sys_seconds wall_now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+// TEST ONLY: when DONDOC_TEST_CLOCK_FILE is set, the file holds a signed number of
+// seconds added to the wall clock (read on every call; missing or unreadable: 0), so an
+// unprivileged test can step the clock (tests/reliability/, the clock-step scenario).
+// Unset, which is every real deployment, the system clock is used as is.
+std::chrono::seconds test_clock_offset() {
+  static const char* const file = std::getenv("DONDOC_TEST_CLOCK_FILE");
+  if (file == nullptr) return std::chrono::seconds{0};
+  std::ifstream in(file);
+  long long offset = 0;
+  if (!(in >> offset)) return std::chrono::seconds{0};
+  return std::chrono::seconds{offset};
+}
+
+sys_seconds wall_now() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + test_clock_offset();
+}
 
 void notify(const std::string& state) { sd_notify(0, state.c_str()); }
 
@@ -84,6 +103,9 @@ struct service::impl {
   transports tx;
   std::string channels_sig;
   std::unique_ptr<web::http_server> public_srv, admin_srv;
+  std::unique_ptr<digest_service> digests;  // the coordinators' daily digest (daemon/digest_service.cpp)
+  std::unique_ptr<imap_poller> imap;        // email replies over IMAP (daemon/imap_poller.cpp), or null
+  std::string imap_sig;
 
   asio::steady_timer dispatch_timer;
   asio::steady_timer daily_timer;
@@ -92,6 +114,9 @@ struct service::impl {
   bool dispatch_posted = false;
   bool flush_posted = false;
   bool stopping = false;
+  // Claimed rows whose outcome is not yet committed: being sent, or answered and waiting
+  // for flush(). Counting the latter bounds the rows left `sending` by a crash (each may
+  // be sent again at the next start) by the channel's concurrency.
   std::int64_t inflight_email = 0, inflight_sms = 0;
   struct outcome {
     std::shared_ptr<job> j;
@@ -129,12 +154,7 @@ struct service::impl {
       const bool outbox_default = c->channels.outbox.dir == (fs::path(c->service.state_dir) / "outbox").string();
       c->service.state_dir = opts.state_dir;
       if (outbox_default) c->channels.outbox.dir = (fs::path(opts.state_dir) / "outbox").string();
-      // The lookup tables view strings of res.cfg; keep it alive alongside.
-      auto keep = res.cfg;
-      return std::shared_ptr<const config::config>(c.get(), [c, keep](const config::config*) mutable {
-        c.reset();
-        keep.reset();
-      });
+      return c;
     }
     return res.cfg;
   }
@@ -166,8 +186,13 @@ struct service::impl {
 
   void start() {
     app.health.started_at = wall_now();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto ms = [&] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    };
     std::vector<std::string> errors;
     auto cfg = load_config(errors);
+    spdlog::debug("start-up: configuration loaded at {} ms", ms());
     if (!cfg) throw startup_error(errors);
     const auto& svc = cfg->service;
     try {
@@ -187,6 +212,13 @@ struct service::impl {
       throw startup_error({fmt::format("error: {}", e.what())});
     }
     channels_sig = channels_signature(*cfg);
+    // Email replies: the poller reads its password now (a start-up error); it polls after READY.
+    try {
+      imap = make_imap_poller(io, app, *cfg);
+      imap_sig = imap_poller::signature(*cfg);
+    } catch (const std::exception& e) {
+      throw startup_error({fmt::format("error: {}", e.what())});
+    }
     if (!local_listener(svc.admin_listen)) {
       if (svc.admin_password_file.empty())
         throw startup_error({fmt::format("{}: error: admin_listen \"{}\" is not loopback or a unix socket: set "
@@ -212,14 +244,19 @@ struct service::impl {
     app.health.config_files = cfg->files;
     app.health.config_loaded_at = wall_now();
     app.metrics_extra = [this] { return extra_metrics(); };
+    app.rewrite_sms_log = [this](const std::function<std::string(std::string)>& edit) {
+      return tx.outbox->rewrite_sms_log(edit);
+    };
     // Recover, then plan: READY=1 and dispatch come after reconciliation.
     try {
       store::transaction t(db->db());
       const auto recovered = eng->recover(wall_now());
       if (recovered > 0) spdlog::warn("{} messages were being sent when dondoc stopped; sending them again", recovered);
+      spdlog::debug("start-up: store open, {} rows recovered at {} ms", recovered, ms());
       const auto stats = eng->reconcile(wall_now());
       t.commit();
       note_plan(stats, true, {});
+      spdlog::debug("start-up: reconciled at {} ms", ms());
     } catch (const std::exception& e) {
       throw startup_error({fmt::format("{}: error: {}", svc.state_dir, e.what())});
     }
@@ -231,6 +268,7 @@ struct service::impl {
     ao.admin = true;
     ao.body_limit = 1 << 20;
     public_srv = std::make_unique<web::http_server>(io, po, make_public_handler(app));
+    set_page_router(make_page_router());  // the coordinator's pages (daemon/pages.cpp)
     admin_srv = std::make_unique<web::http_server>(io, ao, make_admin_handler(app));
     for (auto* s : {public_srv.get(), admin_srv.get()})
       s->on_response = [this](const web::request& r, int code) { ++app.stats.http[{route_label(r.path), code}]; };
@@ -247,26 +285,34 @@ struct service::impl {
     notify(fmt::format("READY=1\nSTATUS={}", status_line()));
     if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) arm_watchdog();
     arm_daily();
+    // The daily digest: at the first office-hours start of each working day, through the
+    // same email transport as the reminders.
+    digests = std::make_unique<digest_service>(io, app, [this] { return tx.email; });
+    digests->start();
+    if (imap) imap->start();  // email replies
     post_dispatch();
   }
 
+  // Short and cheap (no scan of the outbox): what an administrator sees in systemctl status.
   std::string status_line() {
+    std::string s = "ready";
     try {
-      const auto c = db->counts(wall_now());
-      std::string s = fmt::format("{} planned, {} sent, {} failed", c.planned, c.sent + c.delivered, c.failed);
-      if (app.health.last_reload && !app.health.last_reload->ok)
-        s += fmt::format("; last reload FAILED ({} errors), running the previous configuration",
-                         app.health.last_reload->errors.size());
-      if (!app.health.database_ok) s += "; DATABASE NOT WRITABLE: " + app.health.database_error;
-      return s;
+      if (auto next = db->next_due()) s += "; next message " + scheduler::rfc3339(*next, rt->cfg->service.zone);
+      else s += "; nothing planned";
     } catch (const std::exception& e) {
-      return std::string("database unavailable: ") + e.what();
+      s += std::string("; database unavailable: ") + e.what();
     }
+    if (app.health.last_reload && !app.health.last_reload->ok)
+      s += fmt::format("; last reload FAILED ({} errors), running the previous configuration",
+                       app.health.last_reload->errors.size());
+    if (!app.health.database_ok) s += "; DATABASE NOT WRITABLE: " + app.health.database_error;
+    return s;
   }
 
   void note_plan(const reconcile_stats& s, bool ok, const std::string& error) {
     app.health.last_plan_at = wall_now();
     app.health.last_plan_ok = ok;
+    if (ok) app.health.last_plan_ok_at = app.health.last_plan_at;  // for /metrics
     app.health.last_plan_error = error;
     if (ok)
       spdlog::info("plan reconciled pairs={} inserted={} moved={} cancelled={} items={}", s.pairs_planned,
@@ -275,7 +321,7 @@ struct service::impl {
 
   std::string extra_metrics() {
     std::string out;
-    out += "# HELP dondoc_inflight_messages Messages handed to a notifier and not yet answered.\n"
+    out += "# HELP dondoc_inflight_messages Messages handed to a notifier whose outcome is not yet recorded.\n"
            "# TYPE dondoc_inflight_messages gauge\n";
     out += fmt::format("dondoc_inflight_messages{{channel=\"email\"}} {}\n", inflight_email);
     out += fmt::format("dondoc_inflight_messages{{channel=\"sms\"}} {}\n", inflight_sms);
@@ -397,7 +443,6 @@ struct service::impl {
   }
 
   void complete(const std::shared_ptr<job>& j, notifiers::send_result r) {
-    (j->row.channel == "sms" ? inflight_sms : inflight_email) -= 1;
     const char* result = r.kind == notifiers::outcome::ok ? "ok" : r.kind == notifiers::outcome::retry ? "retry" : "permanent";
     ++app.stats.messages[{j->row.channel, result}];
     if (r.kind != notifiers::outcome::ok)
@@ -418,6 +463,7 @@ struct service::impl {
       store::transaction t(db->db());
       for (const auto& o : outcomes) eng->record(*o.j, o.r, now);
       t.commit();
+      for (const auto& o : outcomes) (o.j->row.channel == "sms" ? inflight_sms : inflight_email) -= 1;
       outcomes.clear();
       db_ok();
     } catch (const std::exception& e) {
@@ -488,6 +534,8 @@ struct service::impl {
     auto cfg = load_config(errors);
     transports new_tx;
     bool swap_tx = false;
+    std::unique_ptr<imap_poller> new_imap;  // email replies: a new poller when its settings changed
+    bool swap_imap = false;
     if (cfg) {
       if (cfg->service.listen != rt->cfg->service.listen || cfg->service.admin_listen != rt->cfg->service.admin_listen)
         spdlog::warn("listen addresses changed; they take effect after a restart");
@@ -502,6 +550,15 @@ struct service::impl {
           errors.push_back(fmt::format("error: {}", e.what()));
           cfg = nullptr;
         }
+      }
+    }
+    if (cfg && imap_poller::signature(*cfg) != imap_sig) {
+      try {
+        new_imap = make_imap_poller(io, app, *cfg);
+        swap_imap = true;
+      } catch (const std::exception& e) {
+        errors.push_back(fmt::format("error: {}", e.what()));
+        cfg = nullptr;
       }
     }
     if (!cfg) {
@@ -521,6 +578,13 @@ struct service::impl {
       tx = std::move(new_tx);  // in-flight sends keep the old transports alive until they answer
       channels_sig = channels_signature(*cfg);
     }
+    if (swap_imap) {  // email replies: the old poller stops, the new one starts
+      if (imap) imap->stop();
+      imap = std::move(new_imap);
+      imap_sig = imap_poller::signature(*cfg);
+      if (imap) imap->start();
+      else app.health.imap_error.clear();
+    }
     try {
       store::transaction t(db->db());
       const auto s = eng->reconcile(now);
@@ -532,6 +596,7 @@ struct service::impl {
       db_failed(e);
     }
     app.health.last_reload = reload_info{now, true, {}};
+    app.health.last_reload_ok_at = now;  // for /metrics
     app.health.config_files = cfg->files;
     app.health.config_loaded_at = now;
     ++app.stats.reloads_ok;
@@ -539,6 +604,7 @@ struct service::impl {
     notify(fmt::format("READY=1\nSTATUS={}", status_line()));
     daily_timer.cancel();
     arm_daily();
+    if (digests) digests->reschedule();  // office hours or recipients may have changed
     post_dispatch();
   }
 
@@ -552,6 +618,8 @@ struct service::impl {
     spdlog::info("stopping: no new claims; waiting for {} in-flight messages", inflight_email + inflight_sms);
     dispatch_timer.cancel();
     daily_timer.cancel();
+    if (digests) digests->stop();  // an unanswered digest stays `sending` and goes at the next start
+    if (imap) imap->stop();        // a reply already queued still commits with its position
     if (public_srv) public_srv->stop();
     if (admin_srv) admin_srv->stop();
     wait_inflight(std::chrono::steady_clock::now() + 10s, std::move(on_stopped));

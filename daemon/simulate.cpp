@@ -135,7 +135,6 @@ simulation_result simulate(std::shared_ptr<const config::config> cfg, const simu
   sim_cfg->channels.outbox.dir = (dir / "outbox").string();
   sim_cfg->channels.email.reset();
   sim_cfg->channels.sms.reset();
-  // The lookup tables hold views into the original's strings, which outlive this run.
   result.outbox_dir = sim_cfg->channels.outbox.dir;
   std::shared_ptr<const config::config> shared = sim_cfg;
 
@@ -229,7 +228,7 @@ simulation_result simulate(std::shared_ptr<const config::config> cfg, const simu
       if (!it.in_plan) continue;
       ++s.units[std::string(to_string(eng.status(it, end)))];
     }
-    for (const auto& r : st.rows_of_occurrence(occ.id)) ++s.rows[r.channel][std::string(store::to_string(r.state))];
+    for (const auto& [k, n] : st.row_counts_of_occurrence(occ.id)) s.rows[k.first][k.second] += n;
     result.occurrences.push_back(std::move(s));
   }
   return result;

@@ -3,6 +3,10 @@
 // the directory), so a crash right after "ok" loses nothing.
 #include "notifiers/file_outbox.hpp"
 
+#include <sstream>
+
+#include <fstream>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -78,6 +82,37 @@ file_outbox::file_outbox(std::string dir) : dir_(std::move(dir)) {
 file_outbox::~file_outbox() {
   if (sms_fd_ >= 0) ::close(sms_fd_);
   if (new_dir_fd_ >= 0) ::close(new_dir_fd_);
+}
+
+bool file_outbox::rewrite_sms_log(const std::function<std::string(std::string)>& edit) {
+  std::lock_guard lock(mu_);
+  const std::string path = sms_path(), tmp = path + ".rewrite";
+  std::string data;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    data = ss.str();
+  }
+  const std::string edited = edit(std::move(data));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const bool ok = write_all(fd, edited) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  const int nfd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC, 0600);
+  if (nfd < 0) return false;
+  ::close(sms_fd_);
+  sms_fd_ = nfd;
+  const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);  // the rename is durable
+    ::close(dfd);
+  }
+  return true;
 }
 
 void file_outbox::send(outgoing_email msg, completion done) {

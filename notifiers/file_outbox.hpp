@@ -8,6 +8,7 @@
 // send() completes synchronously, before it returns: there is nothing to wait for.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -34,6 +35,10 @@ class file_outbox final : public email_transport, public sms_transport {
 
   // The JSON line written for an SMS (without the newline).
   static std::string sms_line(const outgoing_sms& msg);
+
+  // Rewrites sms.jsonl through `edit` (write, fsync, rename, reopen), for `dondoc forget`.
+  // Returns false when it could not; the old file is then untouched.
+  bool rewrite_sms_log(const std::function<std::string(std::string)>& edit);
 
  private:
   std::string dir_;

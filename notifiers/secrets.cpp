@@ -18,6 +18,13 @@ std::string read_secret(const std::string& secrets_dir, const std::string& name,
       throw secret_error(what + ": \"" + name +
                          "\" is relative but no secrets directory is set (service.secrets_dir or $CREDENTIALS_DIRECTORY)");
     p = fs::path(secrets_dir) / p;
+    // systemd's LoadCredential=secrets:/etc/dondoc/secrets (the shipped unit) names each
+    // file of that directory "secrets_FILE" in $CREDENTIALS_DIRECTORY.
+    std::error_code ec;
+    if (!fs::exists(p, ec) && name.find('/') == std::string::npos) {
+      const fs::path credential = fs::path(secrets_dir) / ("secrets_" + name);
+      if (fs::exists(credential, ec)) p = credential;
+    }
   }
   std::ifstream in(p, std::ios::binary);
   if (!in) throw secret_error(what + ": cannot read secret file " + p.string() + ": " + std::strerror(errno));

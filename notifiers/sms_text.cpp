@@ -176,6 +176,11 @@ sms_rendered render_sms(const sms_template_spec& t, const std::map<std::string, 
       r.text.push_back(s[i++]);
     }
   }
+  if (r.text.find("http://") != std::string::npos || r.text.find("https://") != std::string::npos ||
+      r.text.find("www.") != std::string::npos) {
+    r.error = "SMS template \"" + t.id + "\" would carry a link; links go by email only";
+    return r;
+  }
   r.segments = sms_segments(r.text.size());
   if (r.segments > t.parts) {
     r.error = "SMS template \"" + t.id + "\" renders " + std::to_string(r.text.size()) + " characters (" +

@@ -26,6 +26,13 @@ constexpr std::array<keyword, 7> keywords{{
     {"OK", intent::acknowledge},
 }};
 
+// A keyword of one short word, also an ordinary word inside a sentence.
+bool weak(std::string_view key) { return key == "NHAN" || key == "NOP" || key == "OK" || key == "XONG"; }
+
+bool negation(const std::string& w) {
+  return w == "CHUA" || w == "KHONG" || w == "CHANG" || w == "KO" || w == "KHG" || w == "K" || w == "NOT";
+}
+
 std::vector<std::string> words_of(std::string_view folded) {
   std::vector<std::string> out;
   std::string cur;
@@ -73,14 +80,24 @@ parsed_reply parse_reply(std::string_view text, std::string_view mo_keyword) {
         break;
       }
   }
-  // Also accept the code first: "K7Q2AB DA NHAN".
+  // Also accept the code first ("K7Q2AB DA NHAN", "K7Q 2AB nop") and a two-word keyword
+  // inside a sentence ("Sở Y tế đã nộp báo cáo"). A one-word keyword inside a sentence is
+  // not an answer: "hạn nộp", "sẽ nộp", "xác nhận", "cho hỏi … nộp?" are common in the
+  // free text of an email.
   std::vector<std::string> rest(words.begin() + static_cast<std::ptrdiff_t>(used), words.end());
   if (out.what == intent::none && words.size() >= 2) {
     for (std::size_t start = 1; start < words.size() && out.what == intent::none; ++start) {
+      // "Chưa nhận được", "không nộp": a negated keyword is not an answer.
+      if (negation(words[start - 1])) continue;
       for (std::size_t n = std::min<std::size_t>(2, words.size() - start); n >= 1; --n) {
         std::string joined;
         for (std::size_t i = 0; i < n; ++i) joined += words[start + i];
         auto k = std::find_if(keywords.begin(), keywords.end(), [&](const keyword& x) { return x.key == joined; });
+        if (k != keywords.end() && n == 1 && weak(k->key)) {
+          std::string before;
+          for (std::size_t i = 0; i < start; ++i) before += words[i];
+          if (!valid_code(before)) continue;  // only after the code
+        }
         if (k != keywords.end()) {
           out.what = k->what;
           rest.assign(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(start));
@@ -91,7 +108,20 @@ parsed_reply parse_reply(std::string_view text, std::string_view mo_keyword) {
     }
   }
   if (out.what == intent::none) return out;
-  // The code: one word of 6, or words that together make 6 ("K7Q 2AB").
+  // A second keyword is not part of the code: "OK, đã nhận" must not read as code DANHAN.
+  for (std::size_t i = 0; i < rest.size();) {
+    const bool pair = i + 1 < rest.size() && std::any_of(keywords.begin(), keywords.end(), [&](const keyword& k) {
+                        return k.key == rest[i] + rest[i + 1];
+                      });
+    const bool one =
+        std::any_of(keywords.begin(), keywords.end(), [&](const keyword& k) { return k.key == rest[i]; });
+    if (pair) rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i), rest.begin() + static_cast<std::ptrdiff_t>(i + 2));
+    else if (one) rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
+    else ++i;
+  }
+  // The code: one word of 6, or two or three words that together make 6 with a digit
+  // among them ("K7Q 2AB"); ordinary words that happen to join into 6 letters ("văn bản"
+  // -> VANBAN) are not a code.
   for (const auto& w : rest)
     if (valid_code(w)) {
       out.code = w;
@@ -99,7 +129,8 @@ parsed_reply parse_reply(std::string_view text, std::string_view mo_keyword) {
     }
   std::string joined;
   for (const auto& w : rest) joined += w;
-  if (valid_code(joined)) out.code = joined;
+  const bool digit = std::any_of(joined.begin(), joined.end(), [](char c) { return c >= '2' && c <= '9'; });
+  if (rest.size() >= 2 && rest.size() <= 3 && digit && valid_code(joined)) out.code = joined;
   return out;
 }
 

@@ -58,6 +58,9 @@ std::optional<std::array<unsigned char, id_bytes + mac_bytes>> decode(std::strin
     }
   }
   if (n != raw.size()) return std::nullopt;
+  // 26 characters carry 130 bits for 128: the 2 left over must be zero, so that each
+  // token has exactly one spelling (an altered last character is not the same token).
+  if ((buffer & ((1u << bits) - 1u)) != 0) return std::nullopt;
   return raw;
 }
 
@@ -115,7 +118,9 @@ std::string load_or_create_token_key(const std::string& secrets_dir, const std::
     return ss.str();
   };
   if (!secrets_dir.empty()) {
-    const fs::path p = fs::path(secrets_dir) / "token-key";
+    fs::path p = fs::path(secrets_dir) / "token-key";
+    if (!fs::exists(p) && fs::exists(fs::path(secrets_dir) / "secrets_token-key"))
+      p = fs::path(secrets_dir) / "secrets_token-key";  // systemd LoadCredential=secrets:DIR
     if (fs::exists(p)) {
       std::string k = read_all(p);
       while (!k.empty() && (k.back() == '\n' || k.back() == '\r')) k.pop_back();

@@ -1,5 +1,6 @@
 // Link and Reply-To tokens. A token names one outbox row (and through it one occurrence,
-// unit and contact) and carries an HMAC-SHA256 over "occurrence/unit/contact" with a key
+// unit and contact) and carries an HMAC-SHA256 over "row/occurrence/unit/contact" (the
+// occurrence's store id, stable when a report's date is edited) with a key
 // from the secrets directory, so it cannot be forged or moved to another unit. Lower-case
 // base32, 26 characters: safe in URLs and in the local part of an email address.
 #pragma once

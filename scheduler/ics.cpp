@@ -92,28 +92,37 @@ std::string plan_ics(const planner& p, sys_days from, sys_days to, std::optional
   for (std::size_t ri = 0; ri < cfg.reports.size(); ++ri) {
     if (report && *report != static_cast<std::int32_t>(ri)) continue;
     const auto& r = cfg.reports[ri];
-    // L can differ from the nominal date by a holiday week; widen, then filter on L.
-    for (auto& o : p.occurrences_between(static_cast<std::int32_t>(ri), from - date::days{40}, to + date::days{40})) {
-      (void)r;
-      if (o.last_day >= from && o.last_day <= to) occs.push_back(std::move(o));
+    // L can differ from the nominal date by a holiday week; widen, then filter on L. An
+    // override can move L further: those occurrences are looked at one by one.
+    auto near = p.occurrences_between(static_cast<std::int32_t>(ri), from - date::days{40}, to + date::days{40});
+    for (const auto& ov : r.overrides) {
+      if (std::any_of(near.begin(), near.end(), [&](const occurrence& o) { return o.nominal == ov.nominal; })) continue;
+      if ((r.first && ov.nominal < *r.first) || (r.last && ov.nominal > *r.last)) continue;
+      near.push_back(p.make_occurrence(static_cast<std::int32_t>(ri), ov.nominal));
     }
+    for (auto& o : near)
+      if (o.last_day >= from && o.last_day <= to) occs.push_back(std::move(o));
   }
   std::sort(occs.begin(), occs.end(), [](const occurrence& a, const occurrence& b) {
     return std::tie(a.last_day, a.id) < std::tie(b.last_day, b.id);
   });
   std::vector<ics_event> events;
+  std::vector<row> rows;
   for (const auto& o : occs) {
     const auto& r = cfg.reports[static_cast<std::size_t>(o.report)];
     const auto sends = p.schedule(r, o.last_day, o.deadline);
-    std::set<sys_seconds> alarms;
-    for (const auto& st : sends) {
-      if (st.kind != step_kind::reminder) continue;
-      const auto& s = r.reminders[st.step];
-      if (s.grouped) continue;
-      alarms.insert(st.due);
-    }
     for (std::int32_t u : o.units) {
       if (unit && *unit != u) continue;
+      // An alarm for each of this unit's reminders that sends something (not one whose
+      // recipients all lack a contact or an address, or whose only SMS quiet hours drop).
+      std::set<sys_seconds> alarms;
+      for (const auto& st : sends) {
+        if (st.kind != step_kind::reminder) continue;
+        rows.clear();
+        p.unit_send_rows(o, 0, u, st, rows);
+        if (std::any_of(rows.begin(), rows.end(), [](const row& rw) { return rw.skipped == skip_reason::none; }))
+          alarms.insert(st.due);
+      }
       events.push_back({&o, u, std::vector<sys_seconds>(alarms.begin(), alarms.end())});
     }
   }

@@ -1,12 +1,16 @@
 // Step times, recipients and keys. The work is split so that what is the same for every
 // unit of an occurrence (the send times of each step) is computed once, and only the
 // recipients and keys are per unit: a national roster has tens of thousands of units.
+// Keys are the per-row cost that remains, so the key text is built in a reused buffer
+// and SHA-256 runs on an algorithm fetched once (bench/RESULTS.md, "Plan").
 #include "scheduler/plan.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include <date/tz.h>
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "config/deadline.hpp"
@@ -30,9 +34,44 @@ std::string_view to_string(skip_reason r) {
   return "";
 }
 
+namespace {
+
+// OpenSSL 3's one-shot SHA256() fetches the algorithm and allocates a context on every
+// call: three quarters of a plan's time went there. Fetch once per process and keep one
+// context per thread (make_key is called from the daemon's threads too).
+const EVP_MD* sha256_algorithm() {
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+#else
+  static const EVP_MD* const md = EVP_sha256();
+#endif
+  return md;
+}
+
+void sha256(std::string_view in, unsigned char* out) {
+  struct context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local context c;
+  const EVP_MD* md = sha256_algorithm();
+  unsigned int len = 0;
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  const bool init = c.ctx != nullptr && md != nullptr && EVP_DigestInit_ex2(c.ctx, md, nullptr) == 1;
+#else
+  const bool init = c.ctx != nullptr && md != nullptr && EVP_DigestInit_ex(c.ctx, md, nullptr) == 1;
+#endif
+  if (init && EVP_DigestUpdate(c.ctx, in.data(), in.size()) == 1 && EVP_DigestFinal_ex(c.ctx, out, &len) == 1 &&
+      len == SHA256_DIGEST_LENGTH)
+    return;
+  SHA256(reinterpret_cast<const unsigned char*>(in.data()), in.size(), out);  // never expected
+}
+
+}  // namespace
+
 row_key make_key(std::string_view key_text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key_text.data()), key_text.size(), digest);
+  sha256(key_text, digest);
   static constexpr char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
   row_key k;
   // 26 base32 characters = 130 bits; read the digest as a big-endian bit string.
@@ -73,13 +112,19 @@ bool selected(const std::vector<config::selector>& sels, const config::unit& u) 
   return in;
 }
 
+// Formatted by hand: date::format goes through an iostream and a locale per call, which
+// was most of the time `dondoc plan --format json` spent on a national roster.
 std::string rfc3339(sys_seconds t, const date::time_zone* zone) {
   const auto info = zone->get_info(t);
-  const auto local = date::local_seconds{(t + info.offset).time_since_epoch()};
+  const auto local = t + info.offset;
+  const auto day = date::floor<date::days>(local);
+  const date::year_month_day ymd{day};
+  const date::hh_mm_ss<seconds> tod{local - day};
   const auto off = std::chrono::duration_cast<minutes>(info.offset).count();
-  const char sign = off < 0 ? '-' : '+';
   const auto a = off < 0 ? -off : off;
-  return date::format("%FT%T", local) + fmt::format("{}{:02}:{:02}", sign, a / 60, a % 60);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), tod.hours().count(),
+                     tod.minutes().count(), tod.seconds().count(), off < 0 ? '-' : '+', a / 60, a % 60);
 }
 
 planner::planner(const config::config& cfg, const working_calendar& cal) : cfg_(cfg), cal_(cal) {
@@ -370,107 +415,129 @@ bool has_address(const config::contact& c, channel ch) {
 
 }  // namespace
 
-std::string planner::key_text(const occurrence& o, const row& rw) const {
+void planner::append_key_text(std::string& out, const occurrence& o, const row& rw) const {
   const auto& r = cfg_.reports[static_cast<std::size_t>(o.report)];
   const auto& s = rw.kind == step_kind::reminder ? r.reminders[rw.step] : r.escalation[rw.step];
   const std::string_view who = rw.unit >= 0 ? std::string_view(cfg_.units[static_cast<std::size_t>(rw.unit)].id)
                                             : std::string_view(s.to[rw.role]);
-  std::string out;
-  out.reserve(o.id.size() + who.size() + s.key_name.size() + 40);
+  char repeat[8];
+  const auto rep = std::to_chars(repeat, repeat + sizeof repeat, rw.repeat);
   out += o.id;
   out += '/';
   out += who;
   out += '/';
   out += s.key_name;
   out += '/';
-  out += std::to_string(rw.repeat);
+  out.append(repeat, rep.ptr);
   out += '/';
   out += config::to_string(rw.chan);
   out += '/';
   out += rw.contact ? std::string_view(rw.contact->id) : std::string_view("-");
+}
+
+std::string planner::key_text(const occurrence& o, const row& rw) const {
+  std::string out;
+  out.reserve(o.id.size() + 80);
+  append_key_text(out, o, rw);
   return out;
+}
+
+namespace {
+
+bool has_role(const config::contact& c, const std::vector<std::string>& to) {
+  for (const auto& role : c.roles)
+    if (std::find(to.begin(), to.end(), role) != to.end()) return true;
+  return false;
+}
+
+}  // namespace
+
+void planner::unit_send_rows(const occurrence& o, std::int32_t occ_index, std::int32_t unit, const send_time& st,
+                             std::vector<row>& out, unsigned channels) const {
+  const auto& r = cfg_.reports[static_cast<std::size_t>(o.report)];
+  const auto& s = st.kind == step_kind::reminder ? r.reminders[st.step] : r.escalation[st.step];
+  if (s.grouped) return;
+  const auto& u = cfg_.units[static_cast<std::size_t>(unit)];
+  thread_local std::string text;
+  row rw;
+  rw.due = st.due;
+  rw.occurrence = occ_index;
+  rw.unit = unit;
+  rw.step = st.step;
+  rw.repeat = st.repeat;
+  rw.kind = st.kind;
+  auto emit = [&](const config::contact* who, skip_reason why, sys_seconds at) {
+    rw.contact = who;
+    rw.skipped = why;
+    rw.at = at;
+    text.clear();
+    append_key_text(text, o, rw);
+    rw.key = make_key(text);
+    out.push_back(rw);
+  };
+  for (channel c : s.channels) {
+    const auto ci = static_cast<std::size_t>(c);
+    if ((channels & (1u << ci)) == 0) continue;
+    rw.chan = c;
+    bool any = false;
+    // Recipients in the unit's contact order; a contact with several named roles once.
+    for (const auto& who : u.contacts) {
+      if (!has_role(who, s.to)) continue;
+      any = true;
+      if (!has_address(who, c)) emit(&who, skip_reason::no_address, st.due);
+      else if (!st.at[ci]) emit(&who, skip_reason::quiet_hours, st.due);
+      else emit(&who, skip_reason::none, *st.at[ci]);
+    }
+    if (!any) emit(nullptr, skip_reason::no_recipient, st.due);
+  }
+}
+
+void planner::group_send_rows(const occurrence& o, std::int32_t occ_index, const send_time& st, std::vector<row>& out,
+                              unsigned channels) const {
+  const auto& r = cfg_.reports[static_cast<std::size_t>(o.report)];
+  const auto& s = st.kind == step_kind::reminder ? r.reminders[st.step] : r.escalation[st.step];
+  if (!s.grouped) return;
+  const auto recipients = group_recipients(r, s);
+  row rw;
+  rw.due = st.due;
+  rw.occurrence = occ_index;
+  rw.unit = -1;
+  rw.step = st.step;
+  rw.repeat = st.repeat;
+  rw.kind = st.kind;
+  auto emit = [&](const config::contact* who, std::uint8_t role, skip_reason why, sys_seconds at) {
+    rw.contact = who;
+    rw.role = role;
+    rw.skipped = why;
+    rw.at = at;
+    rw.key = make_key(key_text(o, rw));
+    out.push_back(rw);
+  };
+  for (channel c : s.channels) {
+    const auto ci = static_cast<std::size_t>(c);
+    if ((channels & (1u << ci)) == 0) continue;
+    rw.chan = c;
+    if (recipients.empty()) {
+      emit(nullptr, 0, skip_reason::no_recipient, st.due);
+      continue;
+    }
+    for (const auto& [who, role] : recipients) {
+      if (!has_address(*who, c)) emit(who, role, skip_reason::no_address, st.due);
+      else if (!st.at[ci]) emit(who, role, skip_reason::quiet_hours, st.due);
+      else emit(who, role, skip_reason::none, *st.at[ci]);
+    }
+  }
 }
 
 void planner::unit_rows(const occurrence& o, std::int32_t occ_index, std::int32_t unit,
                         const std::vector<send_time>& sends, std::vector<row>& out) const {
-  const auto& r = cfg_.reports[static_cast<std::size_t>(o.report)];
-  const auto& u = cfg_.units[static_cast<std::size_t>(unit)];
-  const config::step* last_step = nullptr;
-  std::vector<const config::contact*> recipients;
-  for (const auto& st : sends) {
-    const auto& s = st.kind == step_kind::reminder ? r.reminders[st.step] : r.escalation[st.step];
-    if (s.grouped) continue;
-    if (&s != last_step) {
-      recipients = unit_recipients(s, u);
-      last_step = &s;
-    }
-    for (channel c : s.channels) {
-      const auto ci = static_cast<std::size_t>(c);
-      row rw;
-      rw.due = st.due;
-      rw.occurrence = occ_index;
-      rw.unit = unit;
-      rw.step = st.step;
-      rw.repeat = st.repeat;
-      rw.kind = st.kind;
-      rw.chan = c;
-      auto emit = [&](const config::contact* who, skip_reason why, sys_seconds at) {
-        rw.contact = who;
-        rw.skipped = why;
-        rw.at = at;
-        rw.key = make_key(key_text(o, rw));
-        out.push_back(rw);
-      };
-      if (recipients.empty()) {
-        emit(nullptr, skip_reason::no_recipient, st.due);
-        continue;
-      }
-      for (const auto* who : recipients) {
-        if (!has_address(*who, c)) emit(who, skip_reason::no_address, st.due);
-        else if (!st.at[ci]) emit(who, skip_reason::quiet_hours, st.due);
-        else emit(who, skip_reason::none, *st.at[ci]);
-      }
-    }
-  }
+  for (const auto& st : sends) unit_send_rows(o, occ_index, unit, st, out);
 }
 
 void planner::group_rows(const occurrence& o, std::int32_t occ_index, const std::vector<send_time>& sends,
                          const std::vector<std::int32_t>& outstanding, std::vector<row>& out) const {
   if (outstanding.empty()) return;  // a grouped step lists outstanding units; none, nothing sent
-  const auto& r = cfg_.reports[static_cast<std::size_t>(o.report)];
-  for (const auto& st : sends) {
-    const auto& s = st.kind == step_kind::reminder ? r.reminders[st.step] : r.escalation[st.step];
-    if (!s.grouped) continue;
-    const auto recipients = group_recipients(r, s);
-    for (channel c : s.channels) {
-      const auto ci = static_cast<std::size_t>(c);
-      row rw;
-      rw.due = st.due;
-      rw.occurrence = occ_index;
-      rw.unit = -1;
-      rw.step = st.step;
-      rw.repeat = st.repeat;
-      rw.kind = st.kind;
-      rw.chan = c;
-      auto emit = [&](const config::contact* who, std::uint8_t role, skip_reason why, sys_seconds at) {
-        rw.contact = who;
-        rw.role = role;
-        rw.skipped = why;
-        rw.at = at;
-        rw.key = make_key(key_text(o, rw));
-        out.push_back(rw);
-      };
-      if (recipients.empty()) {
-        emit(nullptr, 0, skip_reason::no_recipient, st.due);
-        continue;
-      }
-      for (const auto& [who, role] : recipients) {
-        if (!has_address(*who, c)) emit(who, role, skip_reason::no_address, st.due);
-        else if (!st.at[ci]) emit(who, role, skip_reason::quiet_hours, st.due);
-        else emit(who, role, skip_reason::none, *st.at[ci]);
-      }
-    }
-  }
+  for (const auto& st : sends) group_send_rows(o, occ_index, st, out);
 }
 
 }  // namespace dondoc::scheduler

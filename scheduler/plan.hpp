@@ -105,8 +105,20 @@ class planner {
   void group_rows(const occurrence& o, std::int32_t occ_index, const std::vector<send_time>& sends,
                   const std::vector<std::int32_t>& outstanding, std::vector<row>& out) const;
 
+  // The rows of one send `st` (one of schedule()'s for o's report): of one unit (nothing
+  // for a grouped step) / of the grouped step (nothing for a unit step), limited to the
+  // channels in `channels` (bit 1 << config::channel). unit_rows and group_rows are these
+  // over every send, so both paths give the same rows and keys.
+  static constexpr unsigned all_channels = 3;
+  void unit_send_rows(const occurrence& o, std::int32_t occ_index, std::int32_t unit, const send_time& st,
+                      std::vector<row>& out, unsigned channels = all_channels) const;
+  void group_send_rows(const occurrence& o, std::int32_t occ_index, const send_time& st, std::vector<row>& out,
+                       unsigned channels = all_channels) const;
+
   // "OCCURRENCE/UNIT|@ROLE/STEP/REPEAT/CHANNEL/CONTACT"
   std::string key_text(const occurrence& o, const row& r) const;
+  // The same text appended to `out` (no allocation once `out` has grown).
+  void append_key_text(std::string& out, const occurrence& o, const row& r) const;
 
   // Recipients of a unit step / of a grouped step (contact, index of the role in `to`).
   std::vector<const config::contact*> unit_recipients(const config::step& s, const config::unit& u) const;

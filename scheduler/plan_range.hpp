@@ -2,6 +2,7 @@
 // per step send and time, listing its recipients and channels), in the contract's order.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -39,5 +40,19 @@ struct plan_send {
 
 // Sorted by at, due, report id, kind (reminders first), step, repeat, grouped last, unit id.
 std::vector<plan_send> gather_sends(const planner& p, const range_plan& rp);
+
+// The same sends as gather_sends(p, plan_range(p, from, to, filter)), in the same order,
+// without holding the rows of the range: the step times of each occurrence are computed
+// once, sorted into slots (one per step send and time), and each slot's units are walked
+// in id order, so memory grows with the occurrences and units, not with the rows.
+// `fn` gets each send (its `occurrence` indexes the vector passed alongside; both are
+// valid only during the call) and the rows behind it (the ones that send).
+struct send_stream {
+  std::int64_t sends = 0;
+  std::int64_t rows = 0;
+};
+using send_callback = std::function<void(const plan_send&, const std::vector<occurrence>&, const std::vector<row>&)>;
+send_stream for_each_send(const planner& p, sys_seconds from, sys_seconds to, const plan_filter& filter,
+                          const send_callback& fn);
 
 }  // namespace dondoc::scheduler

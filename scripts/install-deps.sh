@@ -14,7 +14,7 @@ build_pkgs=(
 )
 test_pkgs=(
   python3 python3-aiosmtpd python3-openpyxl python3-icalendar python3-prometheus-client
-  dovecot-imapd sqlite3 chromium clang-14 libclang-rt-14-dev wrk openssl procps
+  dovecot-imapd sqlite3 chromium clang-14 libclang-rt-14-dev wrk openssl procps faketime
 )
 
 want=("${build_pkgs[@]}")

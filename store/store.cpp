@@ -14,7 +14,7 @@ namespace dondoc::store {
 namespace {
 
 // Each entry upgrades the schema by one version. Never edit a released entry; add one.
-const std::array<std::string_view, 2> migrations = {
+const std::array<std::string_view, 3> migrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -71,8 +71,7 @@ CREATE INDEX items_unit ON items(unit_id);
 
 CREATE TABLE outbox (
   id INTEGER PRIMARY KEY,
-  key TEXT NOT NULL UNIQUE,
-  key_text TEXT NOT NULL,
+  key TEXT NOT NULL,
   item INTEGER REFERENCES items(id),
   occurrence INTEGER NOT NULL REFERENCES occurrences(id),
   report_id TEXT NOT NULL,
@@ -99,10 +98,11 @@ CREATE TABLE outbox (
   delivered_at INTEGER,
   updated_at INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX outbox_key ON outbox(key);
 CREATE INDEX outbox_planned ON outbox(next_at) WHERE state = 'planned';
 CREATE INDEX outbox_sending ON outbox(state) WHERE state = 'sending';
 CREATE INDEX outbox_item ON outbox(item);
-CREATE INDEX outbox_occurrence ON outbox(occurrence);
+CREATE INDEX outbox_group ON outbox(occurrence) WHERE item IS NULL;
 CREATE INDEX outbox_provider ON outbox(provider_id) WHERE provider_id <> '';
 
 CREATE TABLE sms_counts (
@@ -134,6 +134,27 @@ CREATE INDEX audit_at ON audit(at);
 ALTER TABLE items ADD COLUMN last_message_at INTEGER;
 ALTER TABLE items ADD COLUMN last_message_channel TEXT NOT NULL DEFAULT '';
 ALTER TABLE items ADD COLUMN last_message_state TEXT NOT NULL DEFAULT '';
+)sql",
+    // 3: the coordinators' daily digest, one row per (local day, recipient): sent at most
+    // once a day across restarts; the last sent fingerprint tells "nothing changed"
+    // (store/digests.cpp).
+    R"sql(
+CREATE TABLE digests (
+  day TEXT NOT NULL,
+  contact_id TEXT NOT NULL,
+  key TEXT NOT NULL UNIQUE,
+  state TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  fingerprint TEXT NOT NULL DEFAULT '',
+  outstanding INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  PRIMARY KEY (day, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX digests_contact_sent ON digests(contact_id, sent_at) WHERE state = 'sent';
 )sql",
 };
 
@@ -213,7 +234,7 @@ item_rec read_item(const statement& s) {
 }
 
 constexpr std::string_view row_cols =
-    "id, key, key_text, item, occurrence, report_id, unit_id, role, kind, step, step_name, repeat, channel, "
+    "id, key, item, occurrence, report_id, unit_id, role, kind, step, step_name, repeat, channel, "
     "contact_id, due, next_at, state, reason, attempts, last_error, provider_id, catch_up, day_based, urgent, "
     "first_attempt_at, sent_at, delivered_at";
 
@@ -221,31 +242,30 @@ outbox_rec read_row(const statement& s) {
   outbox_rec r;
   r.id = s.get_int(0);
   r.key = s.get_text(1);
-  r.key_text = s.get_text(2);
-  r.item = s.get_opt_int(3);
-  r.occurrence = s.get_int(4);
-  r.report_id = s.get_text(5);
-  r.unit_id = s.get_text(6);
-  r.role = s.get_text(7);
-  r.kind = s.get_text(8);
-  r.step = s.get_int(9);
-  r.step_name = s.get_text(10);
-  r.repeat = s.get_int(11);
-  r.channel = s.get_text(12);
-  r.contact_id = s.get_text(13);
-  r.due = from_secs(s.get_int(14));
-  r.next_at = from_secs(s.get_int(15));
-  r.state = row_state_from(s.get_text(16)).value_or(row_state::planned);
-  r.reason = s.get_text(17);
-  r.attempts = s.get_int(18);
-  r.last_error = s.get_text(19);
-  r.provider_id = s.get_text(20);
-  r.catch_up = s.get_int(21) != 0;
-  r.day_based = s.get_int(22) != 0;
-  r.urgent = s.get_int(23) != 0;
-  r.first_attempt_at = opt_from(s.get_opt_int(24));
-  r.sent_at = opt_from(s.get_opt_int(25));
-  r.delivered_at = opt_from(s.get_opt_int(26));
+  r.item = s.get_opt_int(2);
+  r.occurrence = s.get_int(3);
+  r.report_id = s.get_text(4);
+  r.unit_id = s.get_text(5);
+  r.role = s.get_text(6);
+  r.kind = s.get_text(7);
+  r.step = s.get_int(8);
+  r.step_name = s.get_text(9);
+  r.repeat = s.get_int(10);
+  r.channel = s.get_text(11);
+  r.contact_id = s.get_text(12);
+  r.due = from_secs(s.get_int(13));
+  r.next_at = from_secs(s.get_int(14));
+  r.state = row_state_from(s.get_text(15)).value_or(row_state::planned);
+  r.reason = s.get_text(16);
+  r.attempts = s.get_int(17);
+  r.last_error = s.get_text(18);
+  r.provider_id = s.get_text(19);
+  r.catch_up = s.get_int(20) != 0;
+  r.day_based = s.get_int(21) != 0;
+  r.urgent = s.get_int(22) != 0;
+  r.first_attempt_at = opt_from(s.get_opt_int(23));
+  r.sent_at = opt_from(s.get_opt_int(24));
+  r.delivered_at = opt_from(s.get_opt_int(25));
   return r;
 }
 
@@ -317,19 +337,20 @@ store::~store() = default;
 
 std::int64_t store::schema_version() { return static_cast<std::int64_t>(migrations.size()); }
 
-void store::migrate() {
-  const std::int64_t have = db_.user_version();
-  const auto want = schema_version();
-  if (have > want)
+void store::migrate_to(database& db, std::int64_t want) {
+  const std::int64_t have = db.user_version();
+  if (have > schema_version())
     throw sqlite_error(0, fmt::format("the database has schema version {}, newer than this dondoc knows ({}); "
                                       "refusing to touch it",
-                                      have, want));
-  if (have == want) return;
-  transaction tx(db_);
-  for (std::int64_t v = have; v < want; ++v) db_.exec(migrations[static_cast<std::size_t>(v)]);
-  db_.set_user_version(want);
+                                      have, schema_version()));
+  if (have >= want) return;
+  transaction tx(db);
+  for (std::int64_t v = have; v < want; ++v) db.exec(migrations[static_cast<std::size_t>(v)]);
+  db.set_user_version(want);
   tx.commit();
 }
+
+void store::migrate() { migrate_to(db_, schema_version()); }
 
 statement& store::cached(std::string_view sql) {
   auto it = cache_->statements.find(sql);
@@ -561,32 +582,68 @@ void store::update_item(const item_rec& it) {
 // --- outbox ------------------------------------------------------------------------------
 
 void store::insert_row(outbox_rec& r) {
-  cached("INSERT INTO outbox(key, key_text, item, occurrence, report_id, unit_id, role, kind, step, step_name, "
+  cached("INSERT INTO outbox(key, item, occurrence, report_id, unit_id, role, kind, step, step_name, "
          "repeat, channel, contact_id, due, next_at, state, reason, catch_up, day_based, urgent, updated_at) "
-         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-      .bind(1, r.key)
-      .bind(2, r.key_text)
-      .bind(3, r.item)
-      .bind(4, r.occurrence)
-      .bind(5, r.report_id)
-      .bind(6, r.unit_id)
-      .bind(7, r.role)
-      .bind(8, r.kind)
-      .bind(9, r.step)
-      .bind(10, r.step_name)
-      .bind(11, r.repeat)
-      .bind(12, r.channel)
-      .bind(13, r.contact_id)
-      .bind(14, secs(r.due))
-      .bind(15, secs(r.next_at))
-      .bind(16, to_string(r.state))
-      .bind(17, r.reason)
-      .bind(18, r.catch_up)
-      .bind(19, r.day_based)
-      .bind(20, r.urgent)
-      .bind(21, secs(r.due))
+         "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+      .bind_static(1, r.key)
+      .bind(2, r.item)
+      .bind(3, r.occurrence)
+      .bind_static(4, r.report_id)
+      .bind_static(5, r.unit_id)
+      .bind_static(6, r.role)
+      .bind_static(7, r.kind)
+      .bind(8, r.step)
+      .bind_static(9, r.step_name)
+      .bind(10, r.repeat)
+      .bind_static(11, r.channel)
+      .bind_static(12, r.contact_id)
+      .bind(13, secs(r.due))
+      .bind(14, secs(r.next_at))
+      .bind(15, to_string(r.state))
+      .bind_static(16, r.reason)
+      .bind(17, r.catch_up)
+      .bind(18, r.day_based)
+      .bind(19, r.urgent)
+      .bind(20, secs(r.due))
       .run();
   r.id = db_.last_insert_id();
+}
+
+// The outbox's secondary indexes, as migration 1 creates them. A first start on an empty
+// outbox writes every row of the horizon at once; building these indexes afterwards (a
+// sort) costs a fraction of maintaining them row by row.
+namespace {
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> outbox_indexes{{
+    {"outbox_key", "CREATE UNIQUE INDEX outbox_key ON outbox(key)"},
+    {"outbox_planned", "CREATE INDEX outbox_planned ON outbox(next_at) WHERE state = 'planned'"},
+    {"outbox_sending", "CREATE INDEX outbox_sending ON outbox(state) WHERE state = 'sending'"},
+    {"outbox_item", "CREATE INDEX outbox_item ON outbox(item)"},
+    {"outbox_group", "CREATE INDEX outbox_group ON outbox(occurrence) WHERE item IS NULL"},
+    {"outbox_provider", "CREATE INDEX outbox_provider ON outbox(provider_id) WHERE provider_id <> ''"},
+}};
+}  // namespace
+
+bool store::begin_bulk_load() {
+  auto& any = cached("SELECT 1 FROM outbox LIMIT 1");
+  const bool empty = !any.step();
+  any.reset();
+  if (!empty || bulk_) return false;
+  cache_->statements.clear();  // statements may refer to the indexes
+  for (const auto& [name, sql] : outbox_indexes) db_.exec(fmt::format("DROP INDEX IF EXISTS {}", name));
+  bulk_ = true;
+  return true;
+}
+
+void store::end_bulk_load() {
+  if (!bulk_) return;
+  cache_->statements.clear();
+  for (const auto& [name, sql] : outbox_indexes) db_.exec(sql);
+  bulk_ = false;
+}
+
+void store::abort_bulk_load() {
+  cache_->statements.clear();
+  bulk_ = false;
 }
 
 std::vector<outbox_rec> store::rows_of_item(std::int64_t item) {
@@ -608,7 +665,9 @@ std::vector<outbox_rec> store::group_rows_of_occurrence(std::int64_t occurrence)
 }
 
 std::vector<outbox_rec> store::rows_of_occurrence(std::int64_t occurrence) {
-  auto& st = cached(fmt::format("SELECT {} FROM outbox WHERE occurrence=? ORDER BY due, id", row_cols));
+  auto& st = cached(fmt::format("SELECT {} FROM outbox WHERE item IN (SELECT id FROM items WHERE occurrence=?1) "
+                                "OR (item IS NULL AND occurrence=?1) ORDER BY due, id",
+                                row_cols));
   st.bind(1, occurrence);
   std::vector<outbox_rec> out;
   while (st.step()) out.push_back(read_row(st));
@@ -753,11 +812,20 @@ outbox_counts store::counts(sys_seconds now) {
     }
   }
   st.reset();
-  auto& o = cached("SELECT MIN(next_at) FROM outbox WHERE state='planned' AND next_at<=?");
-  o.bind(1, secs(now));
-  if (o.step() && !o.is_null(0)) c.oldest_due = from_secs(o.get_int(0));
+  auto& o = cached("SELECT MIN(next_at) FROM outbox WHERE state='planned'");
+  if (o.step() && !o.is_null(0) && o.get_int(0) <= secs(now)) c.oldest_due = from_secs(o.get_int(0));
   o.reset();
   return c;
+}
+
+std::map<std::pair<std::string, std::string>, std::int64_t> store::row_counts_of_occurrence(std::int64_t occurrence) {
+  auto& st = cached("SELECT channel, state, COUNT(*) FROM outbox WHERE item IN (SELECT id FROM items WHERE occurrence=?1) "
+                    "OR (item IS NULL AND occurrence=?1) GROUP BY channel, state");
+  st.bind(1, occurrence);
+  std::map<std::pair<std::string, std::string>, std::int64_t> out;
+  while (st.step()) out[{st.get_text(0), st.get_text(1)}] = st.get_int(2);
+  st.reset();
+  return out;
 }
 
 std::vector<outbox_rec> store::rows_in_state(row_state s, std::int64_t limit) {

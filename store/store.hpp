@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,7 +80,7 @@ struct item_rec {
 struct outbox_rec {
   std::int64_t id = 0;
   std::string key;
-  std::string key_text;
+  std::string key_text;              // in memory only (when planned); the key is its digest
   std::optional<std::int64_t> item;  // null for grouped rows
   std::int64_t occurrence = 0;
   std::string report_id;
@@ -134,6 +135,9 @@ class store {
 
   database& db() { return db_; }
   static std::int64_t schema_version();  // the newest migration
+  // Applies migrations up to `version` (inclusive count) to a bare database; tests build
+  // every earlier schema this way and then open it with a store.
+  static void migrate_to(database& db, std::int64_t version);
   std::int64_t current_version() { return db_.user_version(); }
 
   // --- tracking ---
@@ -162,6 +166,12 @@ class store {
 
   // --- outbox ---
   void insert_row(outbox_rec& r);
+  // Inside a transaction on an empty outbox: drops its secondary indexes for a bulk insert
+  // (returns false, doing nothing, when the outbox has rows); end_bulk_load() rebuilds
+  // them. Look-ups by key or item are not available in between.
+  bool begin_bulk_load();
+  void end_bulk_load();
+  void abort_bulk_load();  // after a rollback (which restored the indexes)
   std::vector<outbox_rec> rows_of_item(std::int64_t item);
   std::vector<outbox_rec> group_rows_of_occurrence(std::int64_t occurrence);
   std::optional<outbox_rec> row_by_id(std::int64_t id);
@@ -184,6 +194,8 @@ class store {
   std::vector<outbox_rec> rows_in_state(row_state s, std::int64_t limit);
   // Every row of an occurrence (for summaries).
   std::vector<outbox_rec> rows_of_occurrence(std::int64_t occurrence);
+  // (channel, state) -> rows of an occurrence.
+  std::map<std::pair<std::string, std::string>, std::int64_t> row_counts_of_occurrence(std::int64_t occurrence);
 
   // --- SMS cap (per hashed number and civil day) ---
   std::int64_t sms_count(std::string_view number_hash, std::string_view day);
@@ -207,6 +219,7 @@ class store {
   void migrate();
 
   database db_;
+  bool bulk_ = false;
   struct cache;
   std::unique_ptr<cache> cache_;
 };

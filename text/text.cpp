@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 namespace dondoc::text {
 namespace {
@@ -107,7 +108,83 @@ std::string nfc(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// ICU's transliterator costs hundreds of thousands of instructions per call; a roster of
+// 50,000 units folds every name. Vietnamese needs only precomposed Latin letters, whose
+// folding does not depend on context, so each is folded once through ICU into a table;
+// strings with anything else (combining marks, other scripts) take the full ICU path.
+constexpr char32_t table_lo = 0x00A0, table_hi = 0x024F;   // Latin-1 Supplement .. Latin Extended-B
+constexpr char32_t extra_lo = 0x1E00, extra_hi = 0x1EFF;   // Latin Extended Additional (Vietnamese)
+
+std::string fold_with_icu(std::string_view s);
+
+struct fold_table {
+  std::vector<std::string> basic, extra;
+  fold_table() : basic(table_hi - table_lo + 1), extra(extra_hi - extra_lo + 1) {
+    auto utf8 = [](char32_t cp) {
+      std::string out;
+      if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      } else {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      }
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+      return out;
+    };
+    for (char32_t cp = table_lo; cp <= table_hi; ++cp) basic[cp - table_lo] = fold_with_icu(utf8(cp));
+    for (char32_t cp = extra_lo; cp <= extra_hi; ++cp) extra[cp - extra_lo] = fold_with_icu(utf8(cp));
+  }
+};
+
+const fold_table& table() {
+  static const fold_table t;
+  return t;
+}
+
+}  // namespace
+
 std::string fold_ascii(std::string_view s) {
+  if (!all_ascii(s) && valid_utf8(s)) {
+    const auto& t = table();
+    std::string out;
+    out.reserve(s.size());
+    bool fast = true;
+    for (std::size_t i = 0; i < s.size() && fast;) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x80) {
+        if (c == '\t' || c == '\n' || c == '\r') out.push_back(' ');
+        else if (c >= 0x20 && c < 0x7F) out.push_back(static_cast<char>(c));
+        ++i;
+        continue;
+      }
+      char32_t cp = 0;
+      std::size_t len = 0;
+      if (c < 0xE0) {
+        cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+        len = 2;
+      } else if (c < 0xF0) {
+        cp = ((c & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+             (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+        len = 3;
+      } else {
+        fast = false;
+        break;
+      }
+      if (cp >= table_lo && cp <= table_hi) out += t.basic[cp - table_lo];
+      else if (cp >= extra_lo && cp <= extra_hi) out += t.extra[cp - extra_lo];
+      else fast = false;
+      i += len;
+    }
+    if (fast) return out;
+  }
+  return fold_with_icu(s);
+}
+
+namespace {
+
+std::string fold_with_icu(std::string_view s) {
   std::string folded;
   if (all_ascii(s)) {
     folded.assign(s);
@@ -127,6 +204,8 @@ std::string fold_ascii(std::string_view s) {
   }
   return out;
 }
+
+}  // namespace
 
 std::string match_key(std::string_view s) {
   std::string out;

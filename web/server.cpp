@@ -84,7 +84,9 @@ class session : public session_base, public std::enable_shared_from_this<session
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_->opts.header_limit));
     parser_->body_limit(server_->opts.body_limit);
-    stream_.expires_after(first_ ? server_->opts.header_timeout : server_->opts.idle_timeout);
+    // The first request's headers get header_timeout; later waits on a kept-alive
+    // connection include the idle time between requests.
+    stream_.expires_after(first_ ? server_->opts.idle_timeout : server_->opts.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               self->on_header(ec);

@@ -110,3 +110,13 @@ parts = 2
   CHECK(ts[3].limit() == 306);
   CHECK(ts[3].placeholders == std::vector<std::string>{"unit", "report", "deadline", "code"});
 }
+
+TEST_CASE("a rendered SMS never carries a link") {
+  sms_template_spec t;
+  t.id = "t";
+  t.text = "Nop {report}";
+  t.max = {{"report", 40}};
+  const auto r = render_sms(t, {{"report", "xem https://dondoc.snv.example/a/x"}});
+  CHECK_FALSE(r.ok);
+  CHECK(r.error.find("link") != std::string::npos);
+}
