@@ -342,6 +342,11 @@ struct config {
   std::unordered_map<std::string_view, std::pair<std::int32_t, std::int32_t>> contact_by_id;
 };
 
+// Unit selectors: does one match, and does a list select the unit (the union of the
+// positive ones — every unit when there is none — minus the negated ones)?
+bool selector_matches(const selector& s, const unit& u);
+bool selected(const std::vector<selector>& sels, const unit& u);
+
 // One line of `dondoc check` output.
 struct diagnostic {
   enum class severity_t : std::uint8_t { error, warning };

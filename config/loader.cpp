@@ -532,29 +532,6 @@ load_result loader::run(const std::string& main_path, std::optional<std::string_
 
 namespace {
 
-bool selector_matches(const selector& s, const unit& u) {
-  switch (s.kind) {
-    case selector::kind_t::all: return true;
-    case selector::kind_t::kind: return u.kind == s.value;
-    case selector::kind_t::id: return u.id == s.value;
-    case selector::kind_t::tag: return std::find(u.tags.begin(), u.tags.end(), s.value) != u.tags.end();
-  }
-  return false;
-}
-
-bool selected(const std::vector<selector>& sels, const unit& u) {
-  bool any_positive = false, in = false;
-  for (const auto& s : sels) {
-    if (s.negated) continue;
-    any_positive = true;
-    if (selector_matches(s, u)) in = true;
-  }
-  if (!any_positive) in = true;
-  for (const auto& s : sels)
-    if (s.negated && selector_matches(s, u)) return false;
-  return in;
-}
-
 bool before(const location& a, const location& b) {
   return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
 }

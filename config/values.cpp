@@ -513,6 +513,29 @@ void config::reindex() {
   for (std::size_t i = 0; i < reports.size(); ++i) report_by_id.emplace(reports[i].id, static_cast<std::int32_t>(i));
 }
 
+bool selector_matches(const selector& s, const unit& u) {
+  switch (s.kind) {
+    case selector::kind_t::all: return true;
+    case selector::kind_t::kind: return u.kind == s.value;
+    case selector::kind_t::id: return u.id == s.value;
+    case selector::kind_t::tag: return std::find(u.tags.begin(), u.tags.end(), s.value) != u.tags.end();
+  }
+  return false;
+}
+
+bool selected(const std::vector<selector>& sels, const unit& u) {
+  bool any_positive = false, in = false;
+  for (const auto& s : sels) {
+    if (s.negated) continue;
+    any_positive = true;
+    if (selector_matches(s, u)) in = true;
+  }
+  if (!any_positive) in = true;
+  for (const auto& s : sels)
+    if (s.negated && selector_matches(s, u)) return false;
+  return in;
+}
+
 const unit* config::find_unit(std::string_view id) const {
   auto it = unit_by_id.find(id);
   return it == unit_by_id.end() ? nullptr : &units[static_cast<std::size_t>(it->second)];

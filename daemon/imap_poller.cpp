@@ -87,7 +87,7 @@ struct imap_poller::impl : std::enable_shared_from_this<imap_poller::impl> {
   bool stopped = false;
   bool running = false;
   bool tidied = false;  // the 1:last \Seen after a start
-  std::string last_error;
+  std::string last_error;  // the kind of the last failure logged (digits folded)
   // The round in progress.
   std::int64_t uidvalidity = 0, uidnext = 0;
   replies::imap_position pos;
@@ -293,8 +293,15 @@ struct imap_poller::impl : std::enable_shared_from_this<imap_poller::impl> {
   void fail(const std::string& message) {
     running = false;
     app.health.imap_error = message;
-    if (message != last_error) spdlog::error("{}; trying again in {} s", message, settings.poll.count());
-    last_error = message;
+    // One line per kind of failure, not per poll: numbers (ports, milliseconds, UIDs) in
+    // curl's text change from one attempt to the next while the failure stays the same.
+    std::string kind;
+    for (char c : message)
+      if (c < '0' || c > '9') kind.push_back(c);
+      else if (kind.empty() || kind.back() != '#') kind.push_back('#');
+    if (kind != last_error) spdlog::error("{}; trying again in {} s", message, settings.poll.count());
+    else spdlog::debug("{}; trying again in {} s", message, settings.poll.count());
+    last_error = std::move(kind);
     arm(settings.poll);
   }
 

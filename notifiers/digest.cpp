@@ -5,6 +5,8 @@
 // and empty lists are left out rather than printed as "(none)".
 #include "notifiers/digest.hpp"
 
+#include "notifiers/blocks.hpp"
+
 #include <date/date.h>
 #include <date/tz.h>
 
@@ -40,124 +42,7 @@ std::string when(const config::config& cfg, config::sys_seconds t) {
   return text::date_time_vn(lt.day, lt.tod);
 }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string pad(std::string s, std::size_t width) {
-  const std::size_t n = text::code_points(s);
-  if (n < width) s.append(width - n, ' ');
-  return s;
-}
-
-struct block {
-  enum class kind_t { heading, para, fields, table };
-  kind_t kind = kind_t::para;
-  std::string text;
-  std::vector<std::pair<std::string, std::string>> fields;
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
-
-std::string render_text(const std::vector<block>& blocks) {
-  std::string out;
-  for (const auto& b : blocks) {
-    switch (b.kind) {
-      case block::kind_t::heading:
-        out += b.text + "\n" + std::string(std::min<std::size_t>(text::code_points(b.text), 72), '=') + "\n\n";
-        break;
-      case block::kind_t::para:
-        out += b.text + "\n\n";
-        break;
-      case block::kind_t::fields: {
-        std::size_t w = 0;
-        for (const auto& [k, v] : b.fields) w = std::max(w, text::code_points(k) + 1);
-        for (const auto& [k, v] : b.fields) out += pad(k + ":", w) + " " + v + "\n";
-        out += "\n";
-        break;
-      }
-      case block::kind_t::table: {
-        std::vector<std::size_t> w(b.header.size(), 0);
-        for (std::size_t c = 0; c < b.header.size(); ++c) w[c] = text::code_points(b.header[c]);
-        for (const auto& r : b.rows)
-          for (std::size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], text::code_points(r[c]));
-        auto line = [&](const std::vector<std::string>& cells) {
-          std::string l;
-          for (std::size_t c = 0; c < cells.size() && c < w.size(); ++c) {
-            if (c > 0) l += "  ";
-            l += c + 1 < cells.size() ? pad(cells[c], w[c]) : cells[c];
-          }
-          while (!l.empty() && l.back() == ' ') l.pop_back();
-          return l + "\n";
-        };
-        out += line(b.header);
-        std::size_t total = 0;
-        for (std::size_t c = 0; c < w.size(); ++c) total += w[c] + (c > 0 ? 2 : 0);
-        out += std::string(total, '-') + "\n";
-        for (const auto& r : b.rows) out += line(r);
-        out += "\n";
-        break;
-      }
-    }
-  }
-  while (out.size() > 1 && out.back() == '\n' && out[out.size() - 2] == '\n') out.pop_back();
-  return out;
-}
-
-std::string html_para(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\n') out += "<br>\n";
-    else out += html_escape(std::string_view(&c, 1));
-  }
-  return out;
-}
-
-std::string render_html(const std::vector<block>& blocks) {
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"></head>\n"
-      "<body style=\"font-family: Arial, sans-serif; font-size: 14px;\">\n";
-  for (const auto& b : blocks) {
-    switch (b.kind) {
-      case block::kind_t::heading:
-        out += "<h2 style=\"font-size: 16px; margin: 18px 0 6px;\">" + html_escape(b.text) + "</h2>\n";
-        break;
-      case block::kind_t::para:
-        out += "<p>" + html_para(b.text) + "</p>\n";
-        break;
-      case block::kind_t::fields:
-        out += "<table cellpadding=\"3\">\n";
-        for (const auto& [k, v] : b.fields)
-          out += "<tr><th align=\"left\" valign=\"top\">" + html_escape(k) + "</th><td>" + html_escape(v) + "</td></tr>\n";
-        out += "</table>\n";
-        break;
-      case block::kind_t::table:
-        out += "<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\" style=\"border-collapse: collapse;\">\n<tr>";
-        for (const auto& h : b.header) out += "<th align=\"left\">" + html_escape(h) + "</th>";
-        out += "</tr>\n";
-        for (const auto& r : b.rows) {
-          out += "<tr>";
-          for (const auto& c : r) out += "<td>" + html_escape(c) + "</td>";
-          out += "</tr>\n";
-        }
-        out += "</table>\n";
-        break;
-    }
-  }
-  out += "</body></html>\n";
-  return out;
-}
+using text::html_escape;
 
 // Status ids in the order a coordinator reads them: the problems first.
 constexpr std::array<std::string_view, 7> status_order{"overdue",   "pending",        "acknowledged", "submitted",

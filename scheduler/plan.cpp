@@ -89,29 +89,6 @@ row_key make_key(std::string_view key_text) {
   return k;
 }
 
-bool selector_matches(const config::selector& s, const config::unit& u) {
-  switch (s.kind) {
-    case config::selector::kind_t::all: return true;
-    case config::selector::kind_t::kind: return u.kind == s.value;
-    case config::selector::kind_t::id: return u.id == s.value;
-    case config::selector::kind_t::tag: return std::find(u.tags.begin(), u.tags.end(), s.value) != u.tags.end();
-  }
-  return false;
-}
-
-bool selected(const std::vector<config::selector>& sels, const config::unit& u) {
-  bool any_positive = false, in = false;
-  for (const auto& s : sels) {
-    if (s.negated) continue;
-    any_positive = true;
-    if (selector_matches(s, u)) in = true;
-  }
-  if (!any_positive) in = true;
-  for (const auto& s : sels)
-    if (s.negated && selector_matches(s, u)) return false;
-  return in;
-}
-
 // Formatted by hand: date::format goes through an iostream and a locale per call, which
 // was most of the time `dondoc plan --format json` spent on a national roster.
 std::string rfc3339(sys_seconds t, const date::time_zone* zone) {
@@ -131,7 +108,7 @@ planner::planner(const config::config& cfg, const working_calendar& cal) : cfg_(
   report_units_.resize(cfg_.reports.size());
   for (std::size_t r = 0; r < cfg_.reports.size(); ++r)
     for (std::size_t u = 0; u < cfg_.units.size(); ++u)
-      if (selected(cfg_.reports[r].units, cfg_.units[u])) report_units_[r].push_back(static_cast<std::int32_t>(u));
+      if (config::selected(cfg_.reports[r].units, cfg_.units[u])) report_units_[r].push_back(static_cast<std::int32_t>(u));
 }
 
 // --- time --------------------------------------------------------------------------
@@ -160,7 +137,10 @@ const config::office_season& planner::season_of(sys_days day) const {
 minutes planner::office_start(sys_days day) const { return season_of(day).hours.front().start; }
 
 bool planner::in_office_hours(sys_seconds t) const {
-  const auto [day, tod] = sys_to_local(t);
+  // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in a lambda.
+  const auto local = sys_to_local(t);
+  const sys_days day = local.first;
+  const minutes tod = local.second;
   if (!cal_.is_working(day)) return false;
   const auto& hours = season_of(day).hours;
   return std::any_of(hours.begin(), hours.end(), [&](const config::clock_window& w) { return w.contains(tod); });
@@ -236,7 +216,7 @@ std::vector<std::int32_t> planner::units_of(const config::report& r, const confi
   for (std::int32_t ui : report_units_[ri]) {
     const auto& u = cfg_.units[static_cast<std::size_t>(ui)];
     if (!u.valid_on(last_day)) continue;
-    if (o && !o->units.empty() && !selected(o->units, u)) continue;
+    if (o && !o->units.empty() && !config::selected(o->units, u)) continue;
     out.push_back(ui);
   }
   return out;

@@ -151,8 +151,6 @@ class planner {
   std::vector<std::vector<std::int32_t>> report_units_;  // selector matches, before validity
 };
 
-bool selector_matches(const config::selector& s, const config::unit& u);
-bool selected(const std::vector<config::selector>& sels, const config::unit& u);
 
 // RFC 3339 with the zone's offset, seconds, no fraction: 2019-06-03T07:30:00+07:00.
 std::string rfc3339(sys_seconds t, const date::time_zone* zone);

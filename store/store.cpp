@@ -53,7 +53,7 @@ CREATE TABLE items (
   unit_kind TEXT NOT NULL,
   tracked INTEGER NOT NULL,
   in_plan INTEGER NOT NULL DEFAULT 1,
-  reply_code TEXT NOT NULL UNIQUE,
+  reply_code TEXT NOT NULL,
   ext_last_day TEXT,
   ext_deadline INTEGER,
   acknowledged_at INTEGER,
@@ -64,9 +64,10 @@ CREATE TABLE items (
   submit_confirmed INTEGER NOT NULL DEFAULT 0,
   exempted_at INTEGER,
   note TEXT NOT NULL DEFAULT '',
-  closed_at INTEGER,
-  UNIQUE (occurrence, unit_id)
+  closed_at INTEGER
 );
+CREATE UNIQUE INDEX items_code ON items(reply_code);
+CREATE UNIQUE INDEX items_occurrence_unit ON items(occurrence, unit_id);
 CREATE INDEX items_unit ON items(unit_id);
 
 CREATE TABLE outbox (
@@ -533,10 +534,15 @@ void store::insert_item(item_rec& it, std::uint64_t random_seed) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::string code(6, ' ');
     for (auto& c : code) c = alphabet[rng() % alphabet.size()];
-    auto& check = cached("SELECT 1 FROM items WHERE reply_code=?");
-    check.bind(1, code);
-    const bool taken = check.step();
-    check.reset();
+    bool taken = false;
+    if (bulk_) {
+      taken = !bulk_codes_.insert(code).second;  // the index is rebuilt after the bulk load
+    } else {
+      auto& check = cached("SELECT 1 FROM items WHERE reply_code=?");
+      check.bind(1, code);
+      taken = check.step();
+      check.reset();
+    }
     if (taken) continue;
     it.reply_code = code;
     cached("INSERT INTO items(occurrence, unit_id, unit_name, unit_kind, tracked, in_plan, reply_code) "
@@ -609,11 +615,14 @@ void store::insert_row(outbox_rec& r) {
   r.id = db_.last_insert_id();
 }
 
-// The outbox's secondary indexes, as migration 1 creates them. A first start on an empty
-// outbox writes every row of the horizon at once; building these indexes afterwards (a
-// sort) costs a fraction of maintaining them row by row.
+// The secondary indexes of items and the outbox, as migration 1 creates them. A first
+// start on an empty outbox writes every item and row of the horizon at once; building the
+// indexes afterwards (a sort) costs a fraction of maintaining them row by row.
 namespace {
-constexpr std::array<std::pair<std::string_view, std::string_view>, 6> outbox_indexes{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 9> bulk_indexes{{
+    {"items_code", "CREATE UNIQUE INDEX items_code ON items(reply_code)"},
+    {"items_occurrence_unit", "CREATE UNIQUE INDEX items_occurrence_unit ON items(occurrence, unit_id)"},
+    {"items_unit", "CREATE INDEX items_unit ON items(unit_id)"},
     {"outbox_key", "CREATE UNIQUE INDEX outbox_key ON outbox(key)"},
     {"outbox_planned", "CREATE INDEX outbox_planned ON outbox(next_at) WHERE state = 'planned'"},
     {"outbox_sending", "CREATE INDEX outbox_sending ON outbox(state) WHERE state = 'sending'"},
@@ -629,7 +638,13 @@ bool store::begin_bulk_load() {
   any.reset();
   if (!empty || bulk_) return false;
   cache_->statements.clear();  // statements may refer to the indexes
-  for (const auto& [name, sql] : outbox_indexes) db_.exec(fmt::format("DROP INDEX IF EXISTS {}", name));
+  // Reply codes already given stay taken (a roster whose outbox was emptied).
+  bulk_codes_.clear();
+  {
+    auto codes = db_.prepare("SELECT reply_code FROM items");
+    while (codes.step()) bulk_codes_.insert(codes.get_text(0));
+  }
+  for (const auto& [name, sql] : bulk_indexes) db_.exec(fmt::format("DROP INDEX IF EXISTS {}", name));
   bulk_ = true;
   return true;
 }
@@ -637,13 +652,15 @@ bool store::begin_bulk_load() {
 void store::end_bulk_load() {
   if (!bulk_) return;
   cache_->statements.clear();
-  for (const auto& [name, sql] : outbox_indexes) db_.exec(sql);
+  for (const auto& [name, sql] : bulk_indexes) db_.exec(sql);
   bulk_ = false;
+  bulk_codes_.clear();
 }
 
 void store::abort_bulk_load() {
   cache_->statements.clear();
   bulk_ = false;
+  bulk_codes_.clear();
 }
 
 std::vector<outbox_rec> store::rows_of_item(std::int64_t item) {

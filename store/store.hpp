@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include <date/date.h>
@@ -220,6 +221,7 @@ class store {
 
   database db_;
   bool bulk_ = false;
+  std::unordered_set<std::string> bulk_codes_;  // reply codes given during a bulk load
   struct cache;
   std::unique_ptr<cache> cache_;
 };

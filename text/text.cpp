@@ -216,6 +216,22 @@ std::string match_key(std::string_view s) {
   return out;
 }
 
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
 int compare_vi(std::string_view a, std::string_view b) {
   UErrorCode ec = U_ZERO_ERROR;
   const UCollationResult r = vi_collator().compareUTF8(

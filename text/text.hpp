@@ -29,6 +29,9 @@ std::string fold_ascii(std::string_view s);
 // "Đã nhận" -> "DANHAN", "da  nop" -> "DANOP".
 std::string match_key(std::string_view s);
 
+// Escapes & < > " ' for HTML text and attribute values.
+std::string html_escape(std::string_view s);
+
 // Vietnamese collation (ICU "vi"): negative, zero or positive like strcmp.
 int compare_vi(std::string_view a, std::string_view b);
 

@@ -1,22 +1,10 @@
 #include "web/html.hpp"
 
+#include "text/text.hpp"
+
 namespace dondoc::web {
 
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string escape(std::string_view s) { return text::html_escape(s); }
 
 std::string page(std::string_view title, std::string_view body, std::string_view extra_head) {
   std::string out;

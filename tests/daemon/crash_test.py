@@ -86,7 +86,8 @@ reminders = [ {{ before = "585s", to = ["focal"], channels = ["email", "sms"] }}
         conn.close()
         check(states == {"sent": expected}, "every row is sent: %s" % states)
         sms = d.sms_lines()
-        emails = d.emails()
+        # The coordinators' daily digest is not an outbox row; leave it out of the count.
+        emails = {k: v for k, v in d.emails().items() if b"X-Dondoc-Kind: digest" not in v}
         got = set(emails) | {s["key"] for s in sms}
         check(got == keys, "none lost: %d missing" % len(keys - got))
         per_key = collections.Counter(s["key"] for s in sms)

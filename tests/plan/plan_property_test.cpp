@@ -425,8 +425,8 @@ void check_roster(const scheduler::planner& p, counters& n) {
       // Units: selected, narrowed by an override, valid on L; in roster order.
       for (std::size_t ui = 0; ui < cfg.units.size(); ++ui) {
         const auto& u = cfg.units[ui];
-        const bool want = scheduler::selected(r.units, u) && u.valid_on(o.last_day) &&
-                          !(ov && !ov->units.empty() && !scheduler::selected(ov->units, u));
+        const bool want = config::selected(r.units, u) && u.valid_on(o.last_day) &&
+                          !(ov && !ov->units.empty() && !config::selected(ov->units, u));
         CHECK(want == (std::find(o.units.begin(), o.units.end(), static_cast<std::int32_t>(ui)) != o.units.end()));
       }
       CHECK(std::is_sorted(o.units.begin(), o.units.end()));
