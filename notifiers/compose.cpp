@@ -15,6 +15,7 @@
 
 #include "config/values.hpp"
 #include "notifiers/blocks.hpp"
+#include "notifiers/local_time.hpp"
 #include "notifiers/sms_text.hpp"
 #include "text/text.hpp"
 #include "text/vn_format.hpp"
@@ -23,24 +24,6 @@ namespace dondoc::notifiers {
 namespace {
 
 using std::chrono::minutes;
-
-struct local_time {
-  config::sys_days day;
-  minutes tod{0};
-  minutes offset{7 * 60};
-};
-
-local_time to_local(const config::config& cfg, config::sys_seconds t) {
-  local_time lt;
-  if (cfg.service.zone != nullptr) {
-    const auto info = cfg.service.zone->get_info(t);
-    lt.offset = std::chrono::duration_cast<minutes>(info.offset);
-  }
-  const auto local = t + lt.offset;
-  lt.day = std::chrono::floor<date::days>(local);
-  lt.tod = std::chrono::duration_cast<minutes>(local - lt.day);
-  return lt;
-}
 
 std::string hhmm(minutes tod) {
   const auto m = tod.count();

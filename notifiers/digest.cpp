@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 
+#include "notifiers/local_time.hpp"
 #include "notifiers/mime.hpp"
 #include "text/text.hpp"
 #include "text/vn_format.hpp"
@@ -21,21 +22,6 @@ namespace dondoc::notifiers {
 namespace {
 
 using std::chrono::minutes;
-
-struct local_time {
-  config::sys_days day;
-  minutes tod{0};
-  minutes offset{7 * 60};
-};
-
-local_time to_local(const config::config& cfg, config::sys_seconds t) {
-  local_time lt;
-  if (cfg.service.zone != nullptr) lt.offset = std::chrono::duration_cast<minutes>(cfg.service.zone->get_info(t).offset);
-  const auto local = t + lt.offset;
-  lt.day = std::chrono::floor<date::days>(local);
-  lt.tod = std::chrono::duration_cast<minutes>(local - lt.day);
-  return lt;
-}
 
 std::string when(const config::config& cfg, config::sys_seconds t) {
   const auto lt = to_local(cfg, t);

@@ -14,6 +14,8 @@
 #include <memory>
 #include <mutex>
 
+#include "text/text.hpp"
+
 namespace dondoc::notifiers {
 namespace {
 
@@ -28,26 +30,7 @@ using gptr = std::unique_ptr<T, gobject_unref>;
 constexpr std::size_t max_encoded_word = 75;
 constexpr std::size_t max_line = 76;
 
-// Length in bytes of the UTF-8 sequence starting at s[i], or 0 when it is malformed.
-std::size_t utf8_len(std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  char32_t cp = 0;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1Fu; }
-  else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0Fu; }
-  else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07u; }
-  else return 0;
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0u) != 0x80u) return 0;
-    cp = (cp << 6) | (cc & 0x3Fu);
-  }
-  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return len;
-}
+using text::utf8_sequence_length;
 
 // Well-formed UTF-8: malformed bytes become U+FFFD. `header` also turns controls
 // (CR, LF, TAB…) into spaces, so no value can inject a header line.
@@ -55,7 +38,7 @@ std::string sanitize(std::string_view s, bool header) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_len(s, i);
+    const std::size_t n = utf8_sequence_length(s, i);
     if (n == 0) {
       out += "\xEF\xBF\xBD";
       ++i;
@@ -176,13 +159,13 @@ std::string encode_header_text(std::string_view raw, std::size_t first_line_used
     std::size_t j = i;
     std::size_t j3 = i;
     while (j < s.size()) {
-      const std::size_t n = utf8_len(s, j);  // sanitized: never 0
+      const std::size_t n = utf8_sequence_length(s, j);  // sanitized: never 0
       if (j + n - i > max_bytes) break;
       j += n;
       if ((j - i) % 3 == 0) j3 = j;
     }
     if (j < s.size() && j3 > i) j = j3;
-    if (j == i) j += utf8_len(s, i);  // cannot happen with max_bytes >= 3; stay safe
+    if (j == i) j += utf8_sequence_length(s, i);  // cannot happen with max_bytes >= 3; stay safe
     std::string word;
     word += prefix;
     word += base64(s.substr(i, j - i));

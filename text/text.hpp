@@ -9,6 +9,11 @@
 
 namespace dondoc::text {
 
+// Length in bytes (1 to 4) of the well-formed UTF-8 sequence that starts at s[i], or 0
+// when it is malformed: a stray or invalid lead byte, a truncated sequence, an overlong
+// form, a surrogate or a code point past U+10FFFF. Requires i < s.size().
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
+
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates).
 bool valid_utf8(std::string_view s);
 

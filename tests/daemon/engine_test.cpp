@@ -7,15 +7,15 @@
 #include <date/tz.h>
 #include <filesystem>
 #include <map>
-#include <random>
 
 #include "config/config.hpp"
 #include "store/store.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace dondoc;
 using namespace std::chrono_literals;
-using daemon::engine;
 using store::row_state;
+using test_support::vn;
 
 namespace {
 
@@ -86,54 +86,22 @@ escalation = [
 ]
 )";
 
-std::chrono::sys_seconds vn(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
-  return std::chrono::sys_seconds{date::sys_days{date::year{y} / date::month{m} / date::day{d}}} +
-         std::chrono::hours{hh} + std::chrono::minutes{mm} - 7h;
-}
-
-struct fixture {
-  std::filesystem::path dir;
-  std::unique_ptr<store::store> st;
-  std::unique_ptr<engine> eng;
+// The engine and its store in a fresh directory, on base_roster or the roster given.
+struct fixture : test_support::engine_env {
   std::shared_ptr<const config::config> cfg;
 
-  explicit fixture(const std::string& roster = base_roster) {
-    std::random_device rd;
-    dir = std::filesystem::temp_directory_path() / ("dondoc-engine-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir);
-    st = std::make_unique<store::store>((dir / "dondoc.db").string());
+  explicit fixture(const std::string& roster = base_roster)
+      : engine_env(test_support::unique_temp_path("dondoc-engine-"), 42) {
     load(roster);
   }
-  ~fixture() {
-    eng.reset();
-    st.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
   void load(const std::string& roster) {
-    auto res = config::load_text(roster, "test.toml");
-    for (const auto& d : res.diagnostics)
-      if (d.severity == config::diagnostic::severity_t::error) FAIL(config::format(d));
-    REQUIRE(res.ok());
-    cfg = res.cfg;
-    auto rt = std::make_shared<const daemon::runtime_config>(cfg);
-    if (eng) eng->set_config(rt);
-    else eng = std::make_unique<engine>(*st, rt, 42);
-  }
-  daemon::reconcile_stats reconcile(std::chrono::sys_seconds now) {
-    store::transaction tx(st->db());
-    auto s = eng->reconcile(now);
-    tx.commit();
-    return s;
+    cfg = test_support::require_roster(roster);
+    start(cfg);
   }
   // Sends everything due at `now` successfully; returns the keys sent.
   std::vector<daemon::job> send_due(std::chrono::sys_seconds now,
                                     notifiers::outcome result = notifiers::outcome::ok) {
-    store::transaction tx(st->db());
-    auto jobs = eng->take_due(now, 1000, 1000);
-    for (auto& j : jobs) eng->record(j, {result, "test", "", std::nullopt}, now);
-    tx.commit();
-    return jobs;
+    return engine_env::send_due(now, {result, "test", "", std::nullopt}, 1000);
   }
   std::map<std::string, std::int64_t> states() {
     std::map<std::string, std::int64_t> out;
@@ -141,20 +109,8 @@ struct fixture {
     while (q.step()) out[q.get_text(0)] = q.get_int(1);
     return out;
   }
-  std::vector<store::outbox_rec> rows(const std::string& unit) {
-    auto occ = st->occurrence_by_name("r@2026-06-15");
-    REQUIRE(occ);
-    auto it = st->item(occ->id, unit);
-    REQUIRE(it);
-    return st->rows_of_item(it->id);
-  }
-  store::item_rec item(const std::string& unit) {
-    auto occ = st->occurrence_by_name("r@2026-06-15");
-    REQUIRE(occ);
-    auto it = st->item(occ->id, unit);
-    REQUIRE(it);
-    return *it;
-  }
+  std::vector<store::outbox_rec> rows(const std::string& unit) { return st->rows_of_item(item(unit).id); }
+  store::item_rec item(const std::string& unit) { return test_support::require_item(*st, "r@2026-06-15", unit); }
 };
 
 std::int64_t count(const std::vector<store::outbox_rec>& rows, row_state s, const std::string& reason = "*") {
@@ -445,8 +401,7 @@ TEST_CASE("rows a crash left in sending are sent again at start") {
 }
 
 TEST_CASE("the store migrates from an empty database and from every earlier version") {
-  std::random_device rd;
-  const auto dir = std::filesystem::temp_directory_path() / ("dondoc-migrate-" + std::to_string(rd()));
+  const auto dir = test_support::unique_temp_path("dondoc-migrate-");
   std::filesystem::create_directories(dir);
   for (std::int64_t from = 0; from < store::store::schema_version(); ++from) {
     const auto path = (dir / ("v" + std::to_string(from) + ".db")).string();

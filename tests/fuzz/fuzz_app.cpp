@@ -1,7 +1,6 @@
 // See fuzz_app.hpp. The roster mirrors tests/replies/email_route_test.cpp's, with SMS.
 #include "fuzz_app.hpp"
 
-#include <date/date.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -12,16 +11,12 @@
 
 #include "config/config.hpp"
 #include "daemon/routes.hpp"
+#include "tests/support/fixtures.hpp"
 
 namespace dondoc::fuzz {
 namespace {
 
-using namespace std::chrono_literals;
-
-std::chrono::sys_seconds vn(int y, unsigned m, unsigned d, int hh, int mm) {
-  return std::chrono::sys_seconds{date::sys_days{date::year{y} / date::month{m} / date::day{d}}} +
-         std::chrono::hours{hh} + std::chrono::minutes{mm} - 7h;
-}
+using test_support::vn;
 
 std::string roster(const std::string& dir, provider p) {
   const std::string sms =
@@ -152,10 +147,7 @@ fuzz_app::~fuzz_app() { close(); }
 void fuzz_app::close() {
   handler = nullptr;
   batcher_.reset();
-  eng_.reset();
-  db_.reset();
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
+  env_.reset();  // the engine, the store, then the directory
 }
 
 void fuzz_app::reset() {
@@ -169,8 +161,7 @@ void fuzz_app::reset() {
 }
 
 void fuzz_app::open() {
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
+  env_ = std::make_unique<test_support::app_env>(dir_, 7, std::string(32, 'k'));
   std::filesystem::create_directories(dir_ / "secrets");
   write_file(dir_ / "secrets" / "sms-mo-secret", mo_secret);
   write_file(dir_ / "secrets" / "esms-api-key", "api-key");
@@ -183,45 +174,32 @@ void fuzz_app::open() {
     for (const auto& d : res.diagnostics) all += config::format(d) + "\n";
     throw std::runtime_error("the fuzz roster does not load:\n" + all);
   }
-  db_ = std::make_unique<store::store>((dir_ / "dondoc.db").string());
-  eng_ = std::make_unique<daemon::engine>(*db_, std::make_shared<const daemon::runtime_config>(res.cfg), 7);
-  codec_ = std::make_unique<replies::token_codec>(std::string(32, 'k'));
+  env_->start(res.cfg);
   batcher_ = std::make_unique<daemon::write_batcher>([this] {
     if (on_write) on_write();
   });
-  {
-    store::transaction tx(db_->db());
-    eng_->reconcile(vn(2026, 12, 1, 8, 0));
-    tx.commit();
-  }
-  const auto first_send = vn(2026, 12, 4, 7, 31);
-  {
-    store::transaction tx(db_->db());
-    int n = 0;
-    for (auto& j : eng_->take_due(first_send, 100, 100)) {
-      const std::string pid = fmt::format("test-{:06d}", ++n);
-      eng_->record(j, {notifiers::outcome::ok, "", pid, std::nullopt}, first_send);
-      provider_ids.push_back(pid);
-      keys.push_back(j.row.key);
-      tokens.push_back(codec_->make(j.row.id, std::to_string(j.row.occurrence), j.row.unit_id, j.row.contact_id));
-    }
-    tx.commit();
-  }
-  if (auto occ = db_->occurrence_by_name("kl43@2026-12-11"))
-    for (const auto& it : db_->items_of_occurrence(occ->id)) codes.push_back(it.reply_code);
+  env_->reconcile(vn(2026, 12, 1, 8, 0));
+  int n = 0;
+  env_->send_due_with(vn(2026, 12, 4, 7, 31), [&](const daemon::job& j) {
+    const notifiers::send_result sent{notifiers::outcome::ok, "", fmt::format("test-{:06d}", ++n), std::nullopt};
+    provider_ids.push_back(sent.provider_id);
+    keys.push_back(j.row.key);
+    tokens.push_back(env_->token(j.row));
+    return sent;
+  });
+  if (auto occ = env_->st->occurrence_by_name("kl43@2026-12-11"))
+    for (const auto& it : env_->st->items_of_occurrence(occ->id)) codes.push_back(it.reply_code);
   if (codes.empty() || keys.empty()) throw std::runtime_error("the fuzz store has no items or rows");
   now = vn(2026, 12, 4, 9, 0);
   app.config_path = (dir_ / "dondoc.toml").string();
-  app.db = db_.get();
-  app.eng = eng_.get();
-  app.tokens = codec_.get();
+  env_->wire(app);
   app.writes = batcher_.get();
   app.clock = [this] { return now; };
   app.health.ready = true;
   handler = daemon::make_public_handler(app);
 }
 
-bool fuzz_app::run_writes() { return batcher_->run(*db_, now); }
+bool fuzz_app::run_writes() { return batcher_->run(*env_->st, now); }
 
 std::string substitute(std::string_view in, const fuzz_app& a) {
   std::string out;

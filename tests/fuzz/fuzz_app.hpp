@@ -15,10 +15,11 @@
 #include <vector>
 
 #include "daemon/app.hpp"
-#include "daemon/engine.hpp"
-#include "replies/tokens.hpp"
-#include "store/store.hpp"
 #include "web/http.hpp"
+
+namespace dondoc::test_support {
+class app_env;  // tests/support/fixtures.hpp
+}
 
 namespace dondoc::fuzz {
 
@@ -53,9 +54,7 @@ class fuzz_app {
 
   provider provider_;
   std::filesystem::path dir_;
-  std::unique_ptr<store::store> db_;
-  std::unique_ptr<daemon::engine> eng_;
-  std::unique_ptr<replies::token_codec> codec_;
+  std::unique_ptr<test_support::app_env> env_;  // the store, the engine and the link tokens
   std::unique_ptr<daemon::write_batcher> batcher_;
 };
 

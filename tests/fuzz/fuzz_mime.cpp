@@ -21,6 +21,7 @@ using namespace dondoc;
 
 namespace {
 
+// Deliberately not text::utf8_sequence_length: the oracle shares no code with the encoder it checks.
 std::size_t utf8_len(std::string_view s, std::size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   std::size_t len = 0;

@@ -8,27 +8,19 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "tests/support/fixtures.hpp"
 #include "text/text.hpp"
 
 using namespace dondoc;
 using replies::email_kind;
 using replies::intent;
+using test_support::mail_corpus;
 
 namespace {
 
 const std::string token(26, 't');
 const std::string key(26, 'k');
-
-std::string corpus(const std::string& name) {
-  std::ifstream in(std::string(DONDOC_SOURCE_DIR) + "/tests/replies/mail/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "corpus file " << name);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
@@ -86,7 +78,7 @@ TEST_CASE("each message of the corpus reads as a person would read it") {
     const std::string file = r.file, why = r.why;
     CAPTURE(file);
     CAPTURE(why);
-    const auto raw = corpus(r.file);
+    const auto raw = mail_corpus(r.file);
     const auto m = replies::read_email(raw);
     REQUIRE(m.parsed);
     CHECK(replies::to_string(m.kind) == replies::to_string(r.kind));
@@ -111,24 +103,24 @@ TEST_CASE("each message of the corpus reads as a person would read it") {
 }
 
 TEST_CASE("a bounce names the undelivered message, and only a failure is a failure") {
-  const auto failed = replies::read_email(corpus("dsn-bounce.eml"));
+  const auto failed = replies::read_email(mail_corpus("dsn-bounce.eml"));
   CHECK(failed.kind == email_kind::bounce);
   CHECK(failed.bounce_failed);
   CHECK(has(failed.bounced_ids, key + "@snv.example"));
   CHECK(has(failed.bounced_ids, key));
-  const auto delayed = replies::read_email(corpus("dsn-delayed.eml"));
+  const auto delayed = replies::read_email(mail_corpus("dsn-delayed.eml"));
   CHECK(delayed.kind == email_kind::bounce);
   CHECK_FALSE(delayed.bounce_failed);
   CHECK(has(delayed.bounced_ids, key + "@snv.example"));
 }
 
 TEST_CASE("subjects and senders are decoded from their charsets") {
-  const auto w = replies::read_email(corpus("windows-1258-qp.eml"));
+  const auto w = replies::read_email(mail_corpus("windows-1258-qp.eml"));
   CHECK(w.subject == "Trả lời: [Nhắc hạn] Sở Tài chính");
-  const auto d = replies::read_email(corpus("decomposed-vietnamese.eml"));
+  const auto d = replies::read_email(mail_corpus("decomposed-vietnamese.eml"));
   CHECK(d.subject == "Trả lời");
   CHECK(d.from_name == "Nguyễn Văn An");
-  const auto o = replies::read_email(corpus("outlook-html-only.eml"));
+  const auto o = replies::read_email(mail_corpus("outlook-html-only.eml"));
   CHECK(o.subject.rfind("RE: [Nhắc hạn] Sở Tài chính", 0) == 0);
   CHECK(o.message_id == "SEZPR06MB6958A1B2C3D4E5F6A7B8C9D0E1F2A3B4@SEZPR06MB6958.apcprd06.prod.outlook.example");
 }

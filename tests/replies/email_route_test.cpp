@@ -8,19 +8,17 @@
 
 #include <doctest/doctest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
-
 #include "config/config.hpp"
 #include "daemon/engine.hpp"
 #include "replies/tokens.hpp"
 #include "store/store.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace dondoc;
 using namespace std::chrono_literals;
 using store::row_state;
+using test_support::mail_corpus;
+using test_support::vn;
 using verdict = replies::routed_email::verdict;
 
 namespace {
@@ -92,69 +90,25 @@ escalation = [
 ]
 )";
 
-std::chrono::sys_seconds vn(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
-  return std::chrono::sys_seconds{date::sys_days{date::year{y} / date::month{m} / date::day{d}}} +
-         std::chrono::hours{hh} + std::chrono::minutes{mm} - 7h;
-}
-
 const auto first_send = vn(2026, 12, 4, 7, 31);  // the 5wd reminders have gone
 const auto reply_time = vn(2026, 12, 4, 9, 0);
-
-std::string corpus(const std::string& name) {
-  std::ifstream in(std::string(DONDOC_SOURCE_DIR) + "/tests/replies/mail/" + name, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "corpus file " << name);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   for (std::size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
 }
 
-struct fixture {
-  std::filesystem::path dir;
-  std::unique_ptr<store::store> st;
-  std::unique_ptr<daemon::engine> eng;
-  std::unique_ptr<replies::token_codec> tokens;
+// The roster planned on 1/12 and the 5wd reminders recorded as sent on 4/12, with the
+// daemon's state for the reply handler.
+struct fixture : test_support::app_env {
   daemon::app_state app;
 
-  fixture() {
-    std::random_device rd;
-    dir = std::filesystem::temp_directory_path() / ("dondoc-email-route-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir);
-    st = std::make_unique<store::store>((dir / "dondoc.db").string());
-    auto res = config::load_text(roster, "test.toml");
-    for (const auto& d : res.diagnostics)
-      if (d.severity == config::diagnostic::severity_t::error) FAIL(config::format(d));
-    REQUIRE(res.ok());
-    eng = std::make_unique<daemon::engine>(*st, std::make_shared<const daemon::runtime_config>(res.cfg), 7);
-    tokens = std::make_unique<replies::token_codec>(std::string(32, 'x'));
-    app.db = st.get();
-    app.eng = eng.get();
-    app.tokens = tokens.get();
-    {
-      store::transaction tx(st->db());
-      eng->reconcile(vn(2026, 12, 1, 8));
-      tx.commit();
-    }
-    store::transaction tx(st->db());
-    for (auto& j : eng->take_due(first_send, 100, 100)) eng->record(j, {notifiers::outcome::ok, "", "", std::nullopt}, first_send);
-    tx.commit();
+  fixture() : app_env(test_support::unique_temp_path("dondoc-email-route-"), 7, std::string(32, 'x')) {
+    start(test_support::require_roster(roster));
+    wire(app);
+    reconcile(vn(2026, 12, 1, 8));
+    send_due(first_send);
   }
-  ~fixture() {
-    eng.reset();
-    st.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  store::item_rec item(const std::string& unit) {
-    auto occ = st->occurrence_by_name("kl43@2026-12-11");
-    REQUIRE(occ);
-    auto it = st->item(occ->id, unit);
-    REQUIRE(it);
-    return *it;
-  }
+  store::item_rec item(const std::string& unit) { return test_support::require_item(*st, "kl43@2026-12-11", unit); }
   // The unit's first reminder email, as sent.
   store::outbox_rec sent_row(const std::string& unit) {
     for (const auto& r : st->rows_of_item(item(unit).id))
@@ -162,14 +116,11 @@ struct fixture {
     FAIL("no sent row for " << unit);
     return {};
   }
-  std::string token(const std::string& unit) {
-    const auto r = sent_row(unit);
-    return tokens->make(r.id, std::to_string(r.occurrence), r.unit_id, r.contact_id);
-  }
+  std::string token(const std::string& unit) { return app_env::token(sent_row(unit)); }
   // The corpus message with real values: the token and key of `unit`'s reminder,
   // CCCCCC = so-tai-chinh's code, DDDDDD = so-y-te's.
   std::string message(const std::string& file, const std::string& unit) {
-    std::string raw = corpus(file);
+    std::string raw = mail_corpus(file);
     std::string forged = token(unit);
     forged.back() = forged.back() == 'a' ? 'b' : 'a';
     replace_all(raw, std::string(26, 't'), token(unit));

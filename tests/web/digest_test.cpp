@@ -6,14 +6,14 @@
 #include <doctest/doctest.h>
 
 #include <date/tz.h>
-#include <filesystem>
-#include <random>
 
 #include "config/config.hpp"
 #include "store/store.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace dondoc;
 using namespace std::chrono_literals;
+using test_support::vn;
 
 namespace {
 
@@ -91,45 +91,13 @@ deadline = { date = 2026-06-15 }
 reminders = [{ before = "2wd", to = ["focal"], channels = ["email"] }]
 )";
 
-std::chrono::sys_seconds vn(int y, unsigned m, unsigned d, int hh = 0, int mm = 0) {
-  return std::chrono::sys_seconds{date::sys_days{date::year{y} / date::month{m} / date::day{d}}} +
-         std::chrono::hours{hh} + std::chrono::minutes{mm} - 7h;
-}
-
-struct fixture {
-  std::filesystem::path dir;
-  std::unique_ptr<store::store> st;
-  std::unique_ptr<daemon::engine> eng;
+// The engine and the digest's runner on the roster above, in a fresh directory.
+struct fixture : test_support::engine_env {
   std::unique_ptr<daemon::digest_runner> runner;
 
-  fixture() {
-    std::random_device rd;
-    dir = std::filesystem::temp_directory_path() / ("dondoc-digest-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir);
-    st = std::make_unique<store::store>((dir / "dondoc.db").string());
-    auto res = config::load_text(roster, "test.toml");
-    for (const auto& d : res.diagnostics)
-      if (d.severity == config::diagnostic::severity_t::error) FAIL(config::format(d));
-    REQUIRE(res.ok());
-    eng = std::make_unique<daemon::engine>(*st, std::make_shared<const daemon::runtime_config>(res.cfg), 7);
+  fixture() : engine_env(test_support::unique_temp_path("dondoc-digest-"), 7) {
+    start(test_support::require_roster(roster));
     runner = std::make_unique<daemon::digest_runner>(*eng);
-  }
-  ~fixture() {
-    runner.reset();
-    eng.reset();
-    st.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  void reconcile(std::chrono::sys_seconds now) {
-    store::transaction t(st->db());
-    eng->reconcile(now);
-    t.commit();
-  }
-  void send_due(std::chrono::sys_seconds now) {
-    store::transaction t(st->db());
-    for (auto& j : eng->take_due(now, 100, 100)) eng->record(j, {notifiers::outcome::ok, "", "", std::nullopt}, now);
-    t.commit();
   }
   std::vector<daemon::digest_job> round(std::chrono::sys_seconds now) {
     store::transaction t(st->db());
@@ -147,13 +115,7 @@ struct fixture {
     auto r = log.get(day, contact);
     return r ? r->state + (r->reason.empty() ? "" : ":" + r->reason) : "none";
   }
-  std::int64_t item_id(const std::string& unit) {
-    auto o = st->occurrence_by_name("r@2026-06-15");
-    REQUIRE(o);
-    auto it = st->item(o->id, unit);
-    REQUIRE(it);
-    return it->id;
-  }
+  std::int64_t item_id(const std::string& unit) { return test_support::require_item(*st, "r@2026-06-15", unit).id; }
   const daemon::digest_job* job_for(const std::vector<daemon::digest_job>& jobs, const std::string& contact) {
     for (const auto& j : jobs)
       if (j.recipient->id == contact) return &j;
