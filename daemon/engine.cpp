@@ -7,6 +7,7 @@
 #include "daemon/engine.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -241,8 +242,11 @@ reconcile_stats engine::reconcile(sys_seconds now) {
     store_.put_tracking(t);
   }
   if (bulk) {
+    const auto t0 = std::chrono::steady_clock::now();
     store_.end_bulk_load();
     guard.on = false;
+    spdlog::debug("first plan: indexes built in {} ms",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
   }
   return stats;
 }

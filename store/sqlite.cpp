@@ -126,9 +126,7 @@ database::database(const std::string& path) {
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
   exec("PRAGMA temp_store=MEMORY");
-  // Up to 64 MiB of page cache: reconciling a national roster touches hundreds of
-  // thousands of index pages; an idle province's daemon never fills it.
-  exec("PRAGMA cache_size=-65536");
+  exec(default_cache_size);
 }
 
 database::~database() {

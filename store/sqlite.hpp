@@ -76,6 +76,9 @@ class database {
   database& operator=(const database&) = delete;
 
   void exec(std::string_view sql);
+  // Up to 64 MiB of page cache: reconciling a national roster touches hundreds of
+  // thousands of index pages; an idle province's daemon never fills it.
+  static constexpr std::string_view default_cache_size = "PRAGMA cache_size=-65536";
   statement prepare(std::string_view sql) { return statement(db_, sql); }
   std::int64_t changes() const;
   std::int64_t last_insert_id() const;

@@ -8,6 +8,8 @@
 
 #include <fstream>
 #include <stdexcept>
+#include <system_error>
+#include <vector>
 
 #include "config/config.hpp"
 #include "daemon/routes.hpp"
@@ -133,11 +135,25 @@ std::string hex(const unsigned char* d, std::size_t n) {
   return out;
 }
 
+// The fuzz targets keep their apps for the whole process (never destroyed, as libFuzzer
+// exits without unwinding): their directories are removed when the process exits.
+struct directory_sweeper {
+  std::vector<std::filesystem::path> dirs;
+  ~directory_sweeper() {
+    for (const auto& d : dirs) {
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+    }
+  }
+};
+
 }  // namespace
 
 fuzz_app::fuzz_app(provider p) : provider_(p) {
   const std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
   dir_ = base / fmt::format("dondoc-fuzz-{}-{}", getpid(), p == provider::esms ? "esms" : "http");
+  static directory_sweeper sweeper;
+  sweeper.dirs.push_back(dir_);
   mo_secret = "mo-secret-for-the-fuzzer";
   open();
 }

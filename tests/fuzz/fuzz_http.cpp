@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -38,6 +39,9 @@ struct listener {
            "/dondoc-fuzz-http-" + std::to_string(getpid()) + ".sock";
     app.on_write = [this] { asio::post(io, [this] { app.run_writes(); }); };
     web::server_options o;
+    static std::string socket_path;  // removed at exit (the listener lives until then)
+    socket_path = path;
+    std::atexit([] { ::unlink(socket_path.c_str()); });
     o.listen = "unix:" + path;
     server = std::make_unique<web::http_server>(io, o, app.handler);
     server->start();
