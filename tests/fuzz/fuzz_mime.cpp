@@ -4,7 +4,7 @@
 // 75 characters and its lines (when encoded) at most 76; every header decodes back to
 // its input (malformed UTF-8 replaced by U+FFFD, controls by spaces, runs of white space
 // compared as one); build_mime's message parses, and its subject, names and bodies come
-// back the same (bodies: line ends as "\n").
+// back the same (bodies: line ends as "\n"; a single-part body may gain a final one).
 #include <gmime/gmime.h>
 
 #include <cstddef>
@@ -101,11 +101,44 @@ std::string strip_cr(std::string s) {
   return out;
 }
 
-std::string decode_header(const std::string& encoded) {
-  char* d = g_mime_utils_header_decode_text(nullptr, unfold(encoded).c_str());
+std::string gmime_decode(const std::string& text) {
+  char* d = g_mime_utils_header_decode_text(nullptr, text.c_str());
   std::string out = d != nullptr ? d : "";
   g_free(d);
   return out;
+}
+
+bool encoded_word(std::string_view w) {
+  return w.size() >= 8 && w.substr(0, 2) == "=?" && w.substr(w.size() - 2) == "?=";
+}
+
+// RFC 2047 (5): each encoded word stands alone and holds whole characters. GMime 3.2
+// joins adjacent words of one charset before decoding and stops at the base64 padding of
+// the first (found by this target, corpus/mime/crash-0b36b9eda1f2). The encoder avoids
+// padding where a cut allows it (a chunk of a multiple of 3 bytes), which is not always
+// possible (one ASCII letter before a run of 3-byte letters); so the oracle decodes each
+// word on its own with GMime, and drops the white space between two encoded words.
+std::string decode_header(const std::string& encoded) {
+  const std::string text = unfold(encoded);
+  std::string out;
+  bool prev_encoded = false;
+  std::string pending;  // white space after the previous token
+  std::size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) out.push_back(text[i++]);
+  while (i < text.size()) {
+    std::size_t j = i;
+    while (j < text.size() && text[j] != ' ' && text[j] != '\t') ++j;
+    const std::string token = text.substr(i, j - i);
+    const bool enc = encoded_word(token);
+    if (!(enc && prev_encoded)) out += pending;
+    out += enc ? gmime_decode(token) : token;
+    prev_encoded = enc;
+    std::size_t k = j;
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) ++k;
+    pending = text.substr(j, k - j);
+    i = k;
+  }
+  return out + pending;
 }
 
 void check_header_encoding(std::string_view text, std::size_t used) {
@@ -125,6 +158,21 @@ void check_header_encoding(std::string_view text, std::size_t used) {
     FUZZ_CHECK(it->length(0) <= 75, "an encoded word is at most 75 characters");
   if (text.find('\0') == std::string_view::npos)
     FUZZ_CHECK(squash(decode_header(enc)) == squash(expected(text, true)), "a header decodes to its text");
+}
+
+// The value of the first header FIELD of a message, folds included.
+std::string raw_header(const std::string& raw, std::string_view field) {
+  const std::string head = std::string(field) + ": ";
+  std::size_t at = raw.compare(0, head.size(), head) == 0 ? 0 : raw.find("\r\n" + head);
+  if (at == std::string::npos) return {};
+  if (at != 0) at += 2;
+  std::size_t end = at + head.size();
+  for (;;) {
+    end = raw.find("\r\n", end);
+    if (end == std::string::npos || end + 2 >= raw.size() || (raw[end + 2] != ' ' && raw[end + 2] != '\t')) break;
+    end += 2;
+  }
+  return raw.substr(at + head.size(), end == std::string::npos ? std::string::npos : end - at - head.size());
 }
 
 std::string body_text(GMimeObject* part) {
@@ -167,14 +215,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   GMimeParser* parser = g_mime_parser_new_with_stream(s);
   GMimeMessage* m = g_mime_parser_construct_message(parser, nullptr);
   FUZZ_CHECK(m != nullptr, "the message parses");
-  const char* subj = g_mime_message_get_subject(m);
+  FUZZ_CHECK(g_mime_message_get_subject(m) != nullptr || f[0].empty(), "the message has its subject");
   if (f[0].find('\0') == std::string_view::npos)
-    FUZZ_CHECK(squash(subj != nullptr ? subj : "") == squash(expected(f[0], true)), "the subject comes back");
-  auto name_of = [](InternetAddressList* l) {
-    if (l == nullptr || internet_address_list_length(l) < 1) return std::string();
-    const char* n = internet_address_get_name(internet_address_list_get_address(l, 0));
-    return std::string(n != nullptr ? n : "");
-  };
+    FUZZ_CHECK(squash(decode_header(raw_header(raw, "Subject"))) == squash(expected(f[0], true)),
+               "the subject comes back");
   auto addr_of = [](InternetAddressList* l) {
     if (l == nullptr || internet_address_list_length(l) < 1) return std::string();
     InternetAddress* a = internet_address_list_get_address(l, 0);
@@ -183,10 +227,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   FUZZ_CHECK(addr_of(g_mime_message_get_from(m)) == "dondoc@snv.example", "the sender's address comes back");
   FUZZ_CHECK(addr_of(g_mime_message_get_to(m)) == "binh.tv@stc.example", "the recipient's address comes back");
+  // Display names: read from the header's own text (a quoted string unquoted, encoded
+  // words as decode_header does): GMime 3.2's address parser also drops a comma decoded
+  // from an encoded word of a name, which is RFC 2047-correct and read by other readers.
+  auto name_in = [&](std::string_view field) {
+    std::string v = unfold(raw_header(raw, field));
+    const auto lt = v.rfind('<');
+    std::string phrase = v.substr(0, lt == std::string::npos ? 0 : lt);
+    while (!phrase.empty() && phrase.back() == ' ') phrase.pop_back();
+    if (phrase.size() >= 2 && phrase.front() == '"' && phrase.back() == '"') {
+      std::string out;
+      for (std::size_t i = 1; i + 1 < phrase.size(); ++i) {
+        if (phrase[i] == '\\' && i + 2 < phrase.size()) ++i;
+        out.push_back(phrase[i]);
+      }
+      return out;
+    }
+    return decode_header(phrase);
+  };
   if (f[1].find('\0') == std::string_view::npos)
-    FUZZ_CHECK(squash(name_of(g_mime_message_get_from(m))) == squash(expected(f[1], true)), "the sender's name");
+    FUZZ_CHECK(squash(name_in("From")) == squash(expected(f[1], true)), "the sender's name");
   if (f[2].find('\0') == std::string_view::npos)
-    FUZZ_CHECK(squash(name_of(g_mime_message_get_to(m))) == squash(expected(f[2], true)), "the recipient's name");
+    FUZZ_CHECK(squash(name_in("To")) == squash(expected(f[2], true)), "the recipient's name");
   const char* key = g_mime_object_get_header(GMIME_OBJECT(m), "X-Dondoc-Key");
   FUZZ_CHECK(key != nullptr && std::string(key) == "abcdefghijklmnopqrstuvwxyz", "the key header comes back");
 
@@ -200,7 +262,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(GMIME_IS_TEXT_PART(body) && in.html.empty(), "one text part when there is no HTML");
     text = body_text(body);
   }
-  if (f[3].find('\0') == std::string_view::npos) FUZZ_CHECK(text == expected(f[3], false), "the text body comes back");
+  if (f[3].find('\0') == std::string_view::npos) {
+    // A single-part message ends its body with a line break (the message must end with
+    // one); in a multipart one the break before the boundary belongs to the boundary.
+    std::string want = expected(f[3], false);
+    if (!GMIME_IS_MULTIPART(body) && (want.empty() || want.back() != '\n') && text == want + "\n") want = text;
+    FUZZ_CHECK(text == want, "the text body comes back");
+  }
   if (f[4].find('\0') == std::string_view::npos) FUZZ_CHECK(html == expected(f[4], false), "the HTML body comes back");
   g_object_unref(m);
   g_object_unref(parser);
