@@ -254,9 +254,10 @@ struct service::impl {
       if (recovered > 0) spdlog::warn("{} messages were being sent when dondoc stopped; sending them again", recovered);
       spdlog::debug("start-up: store open, {} rows recovered at {} ms", recovered, ms());
       const auto stats = eng->reconcile(wall_now());
+      spdlog::debug("start-up: planned at {} ms", ms());
       t.commit();
       note_plan(stats, true, {});
-      spdlog::debug("start-up: reconciled at {} ms", ms());
+      spdlog::debug("start-up: reconciled and committed at {} ms", ms());
     } catch (const std::exception& e) {
       throw startup_error({fmt::format("{}: error: {}", svc.state_dir, e.what())});
     }
