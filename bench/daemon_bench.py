@@ -107,7 +107,7 @@ def main():
         print(f"reload with one unit changed: READY after {reload_t * 1000:.0f} ms")
         d.stop()
 
-    example = os.path.join(SOURCE, "examples", "quang-ngai-2019", "dondoc.toml")
+    example = os.path.abspath(os.path.join(SOURCE, "examples", "quang-ngai-2019", "dondoc.toml"))
     text = open(example, encoding="utf-8").read()
     text = text.replace('include = ["units.toml", "reports.toml"]',
                         'include = ["%s", "%s"]' % (os.path.join(os.path.dirname(example), "units.toml"),

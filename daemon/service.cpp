@@ -531,8 +531,13 @@ struct service::impl {
     if (stopping) return;
     notify("RELOADING=1");
     const auto now = wall_now();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto ms = [&] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    };
     std::vector<std::string> errors;
     auto cfg = load_config(errors);
+    spdlog::debug("reload: configuration read in {} ms", ms());
     transports new_tx;
     bool swap_tx = false;
     std::unique_ptr<imap_poller> new_imap;  // email replies: a new poller when its settings changed
@@ -575,6 +580,7 @@ struct service::impl {
     auto old_rt = rt;
     rt = new_rt;
     eng->set_config(new_rt);
+    spdlog::debug("reload: new configuration in place at {} ms", ms());
     if (swap_tx) {
       tx = std::move(new_tx);  // in-flight sends keep the old transports alive until they answer
       channels_sig = channels_signature(*cfg);
@@ -592,6 +598,7 @@ struct service::impl {
       t.commit();
       note_plan(s, true, {});
       db_ok();
+      spdlog::debug("reload: reconciled and committed at {} ms", ms());
     } catch (const std::exception& e) {
       note_plan({}, false, e.what());
       db_failed(e);
