@@ -59,7 +59,7 @@ namespace {
 
 std::string number_hash(std::string_view number) {
   unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(number.data()), number.size(), d);
+  scheduler::sha256(number, d);
   std::string hex;
   for (int i = 0; i < 12; ++i) hex += fmt::format("{:02x}", d[i]);
   return hex;

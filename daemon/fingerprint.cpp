@@ -3,7 +3,8 @@
 // resolved at claim time), so that fixing an email never re-plans anything.
 #include "daemon/fingerprint.hpp"
 
-#include <fmt/format.h>
+#include "scheduler/plan.hpp"
+
 #include <openssl/sha.h>
 
 #include <date/date.h>
@@ -41,9 +42,13 @@ class writer {
   }
   std::string digest() const {
     unsigned char d[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(out_.data()), out_.size(), d);
-    std::string hex;
-    for (int i = 0; i < 16; ++i) hex += fmt::format("{:02x}", d[i]);
+    scheduler::sha256(out_, d);
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex(32, '0');
+    for (std::size_t i = 0; i < 16; ++i) {
+      hex[2 * i] = digits[d[i] >> 4];
+      hex[2 * i + 1] = digits[d[i] & 0xF];
+    }
     return hex;
   }
 

@@ -48,6 +48,8 @@ const EVP_MD* sha256_algorithm() {
   return md;
 }
 
+}  // namespace
+
 void sha256(std::string_view in, unsigned char* out) {
   struct context {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -66,8 +68,6 @@ void sha256(std::string_view in, unsigned char* out) {
     return;
   SHA256(reinterpret_cast<const unsigned char*>(in.data()), in.size(), out);  // never expected
 }
-
-}  // namespace
 
 row_key make_key(std::string_view key_text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];

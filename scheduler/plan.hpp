@@ -48,6 +48,10 @@ struct row_key {
 };
 row_key make_key(std::string_view key_text);
 
+// SHA-256 of IN into OUT (32 bytes), with the algorithm fetched once per process and one
+// context per thread (OpenSSL 3's one-shot SHA256() fetches and allocates per call).
+void sha256(std::string_view in, unsigned char* out);
+
 // When one send of one step happens, for every unit of an occurrence alike.
 struct send_time {
   std::uint16_t step = 0;  // index in its list
