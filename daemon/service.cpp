@@ -385,10 +385,13 @@ struct service::impl {
     note_clock(now);
     std::vector<job> jobs;
     try {
+      const auto changes_before = db->db().total_changes();
       store::transaction t(db->db());
       jobs = eng->take_due(now, tx.email_capacity - inflight_email, tx.sms_capacity - inflight_sms);
       t.commit();
-      db_ok();
+      // Only a write shows the database writable again: with the channels full (their
+      // outcomes waiting to be recorded) a round claims nothing and commits nothing.
+      if (db->db().total_changes() != changes_before) db_ok();
     } catch (const std::exception& e) {
       db_failed(e);
       arm_dispatch(30s);
@@ -502,13 +505,14 @@ struct service::impl {
   void daily() {
     const auto now = wall_now();
     try {
+      const auto changes_before = db->db().total_changes();
       store::transaction t(db->db());
       const auto s = eng->reconcile(now);
       const auto reduced = eng->housekeeping(now);
       t.commit();
       note_plan(s, true, {});
       if (reduced > 0) spdlog::info("reduced {} raw inputs older than raw_retention to digests", reduced);
-      db_ok();
+      if (db->db().total_changes() != changes_before) db_ok();
     } catch (const std::exception& e) {
       note_plan({}, false, e.what());
       db_failed(e);
@@ -593,11 +597,12 @@ struct service::impl {
       else app.health.imap_error.clear();
     }
     try {
+      const auto changes_before = db->db().total_changes();
       store::transaction t(db->db());
       const auto s = eng->reconcile(now);
       t.commit();
       note_plan(s, true, {});
-      db_ok();
+      if (db->db().total_changes() != changes_before) db_ok();
       spdlog::debug("reload: reconciled and committed at {} ms", ms());
     } catch (const std::exception& e) {
       note_plan({}, false, e.what());

@@ -145,6 +145,7 @@ void database::exec(std::string_view sql) {
 }
 
 std::int64_t database::changes() const { return sqlite3_changes64(db_); }
+std::int64_t database::total_changes() const { return sqlite3_total_changes64(db_); }
 std::int64_t database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 
 std::int64_t database::user_version() {

@@ -81,6 +81,7 @@ class database {
   static constexpr std::string_view default_cache_size = "PRAGMA cache_size=-65536";
   statement prepare(std::string_view sql) { return statement(db_, sql); }
   std::int64_t changes() const;
+  std::int64_t total_changes() const;  // rows changed since the connection opened
   std::int64_t last_insert_id() const;
   sqlite3* handle() { return db_; }
 

@@ -7,6 +7,7 @@ Every wait here is bounded: `wait_until` takes a timeout and raises on expiry.
 Standard library only (Debian's /usr/bin/python3); the servers need python3-aiosmtpd."""
 
 import collections
+import contextlib
 import json
 import os
 import sqlite3
@@ -227,6 +228,28 @@ def channels_toml(smtp_port=None, sms_port=None, provider="http", email_concurre
                        f'reply_number = "8077"\nmo_secret_file = "sms-mo-secret"\n'
                        f'concurrency = {sms_concurrency}\ntimeout = "{sms_timeout}s"\n')
     return "\n".join(out)
+
+
+@contextlib.contextmanager
+def servers(workdir, **gateway_options):
+    """The SMTP sink and the SMS gateway of a scenario, started; both stopped after, also
+    when the scenario fails."""
+    smtp = SmtpSink(workdir).start()
+    try:
+        gw = SmsGateway(workdir, **gateway_options).start()
+        try:
+            yield smtp, gw
+        finally:
+            gw.stop()
+    finally:
+        smtp.stop()
+
+
+def daemon_dir(workdir):
+    """The daemon's directory of a scenario (created)."""
+    ddir = os.path.join(workdir, "daemon")
+    os.makedirs(ddir, exist_ok=True)
+    return ddir
 
 
 def write_secrets(directory):

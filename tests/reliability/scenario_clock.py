@@ -19,8 +19,8 @@ import time
 from datetime import timedelta
 
 from dondoc_harness import Daemon, now_vn, roster
-from rel_support import (Ledger, SmsGateway, SmtpSink, channels_toml, db_query, log, settled, units_toml, wait_until,
-                         write_secrets, rfc3339)
+from rel_support import (Ledger, channels_toml, daemon_dir, db_query, log, rfc3339, servers, units_toml,
+                         wait_until, write_secrets)
 
 NAME = "clock steps"
 H = 3600
@@ -71,11 +71,8 @@ def run(res, cfg, workdir):
     n = cfg["units"]
     res.load = "%d units x 2 reports (9 rows each)" % n
     res.faults = "clock +3h, -3h, +4h"
-    smtp = SmtpSink(workdir).start()
-    gw = SmsGateway(workdir).start()
-    try:
-        ddir = os.path.join(workdir, "daemon")
-        os.makedirs(ddir, exist_ok=True)
+    with servers(workdir) as (smtp, gw):
+        ddir = daemon_dir(workdir)
         clock = os.path.join(ddir, "clock-offset")
         set_offset(clock, 0)
         with Daemon(workdir=ddir, env={"DONDOC_TEST_CLOCK_FILE": clock}) as d:
@@ -138,9 +135,6 @@ def run(res, cfg, workdir):
         res.check(sent_by_step == expected, "exactly the latest missed reminder/escalation and B's last reminder went")
         res.check(ledger.total["duplicated"] == 0, "none sent twice (%d)" % ledger.total["duplicated"])
         res.check(ledger.total["lost"] == 0, "no skipped deadline: every row not settled by the catch-up rules went")
-    finally:
-        smtp.stop()
-        gw.stop()
 
 
 def settled_virtual(db, d):

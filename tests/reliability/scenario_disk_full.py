@@ -14,8 +14,8 @@ import os
 import time
 
 from dondoc_harness import Daemon, roster
-from rel_support import (HERE, Ledger, ScenarioFailure, SmsGateway, SmtpSink, channels_toml, db_query, log, now_plus,
-                         reminder_report, settled, units_toml, wait_until, write_secrets)
+from rel_support import (Ledger, ScenarioFailure, channels_toml, daemon_dir, db_query, log, now_plus, reminder_report,
+                         servers, settled, units_toml, wait_until, write_secrets)
 
 NAME = "disk full"
 
@@ -36,11 +36,8 @@ def run(res, cfg, workdir):
     steps = max(2, (full_for + 40) // 5)
     res.load = "%d units x %d steps x email+SMS" % (units, steps)
     res.faults = "ENOSPC on the database %d s" % full_for
-    smtp = SmtpSink(workdir).start()
-    gw = SmsGateway(workdir).start()
-    try:
-        ddir = os.path.join(workdir, "daemon")
-        os.makedirs(ddir, exist_ok=True)
+    with servers(workdir) as (smtp, gw):
+        ddir = daemon_dir(workdir)
         flag = os.path.join(ddir, "disk-full")
         state = os.path.join(ddir, "state")
         env = {"LD_PRELOAD": os.path.abspath(shim), "DONDOC_ENOSPC_FLAG": flag,
@@ -100,6 +97,3 @@ def run(res, cfg, workdir):
         res.check(ledger.total["lost"] == 0, "every message delivered after space returned")
         res.check(ledger.total["duplicated"] == 0, "none sent twice (%d)" % ledger.total["duplicated"])
         res.check(delivered_end - delivered_at_3s <= 16, "sending stops while nothing can be recorded")
-    finally:
-        smtp.stop()
-        gw.stop()

@@ -20,8 +20,8 @@ import time
 import urllib.parse
 
 from dondoc_harness import Daemon, roster
-from rel_support import (Ledger, SmsGateway, SmtpSink, channels_toml, db_query, log, now_plus, open_fds, proc_status,
-                         reminder_report, settled, units_toml, wait_until, write_secrets)
+from rel_support import (Ledger, channels_toml, daemon_dir, db_query, now_plus, open_fds, proc_status, reminder_report,
+                         servers, settled, units_toml, wait_until, write_secrets)
 
 NAME = "hostile HTTP"
 RSS_MARGIN_MB = 64
@@ -168,11 +168,8 @@ def run(res, cfg, workdir):
     steps = (flood_for + 20) // 5
     res.load = "%d units x %d steps x email+SMS" % (units, steps)
     res.faults = "%d s flood, 7 attack kinds" % flood_for
-    smtp = SmtpSink(workdir).start()
-    gw = SmsGateway(workdir).start()
-    try:
-        ddir = os.path.join(workdir, "daemon")
-        os.makedirs(ddir, exist_ok=True)
+    with servers(workdir) as (smtp, gw):
+        ddir = daemon_dir(workdir)
         with Daemon(workdir=ddir) as d:
             secrets = write_secrets(os.path.join(ddir, "secrets"))
             befores = [3600 - 10 - 5 * i for i in range(steps)]
@@ -236,6 +233,3 @@ def run(res, cfg, workdir):
         attempts = db_query(db, "SELECT MAX(attempts) FROM outbox")[0][0]
         res.check(ledger.total["lost"] == 0 and ledger.total["duplicated"] == 0 and attempts == 1,
                   "delivery unaffected: every message delivered once, on its first attempt (max attempts %s)" % attempts)
-    finally:
-        smtp.stop()
-        gw.stop()

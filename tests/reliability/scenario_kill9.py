@@ -14,8 +14,8 @@ import random
 import time
 
 from dondoc_harness import Daemon, roster
-from rel_support import (Ledger, SmsGateway, SmtpSink, channels_toml, db_query, log, now_plus, reminder_report,
-                         settled, units_toml, wait_until, write_secrets)
+from rel_support import (Ledger, channels_toml, daemon_dir, db_query, log, now_plus, reminder_report, servers, settled,
+                         units_toml, wait_until, write_secrets)
 
 NAME = "kill -9"
 
@@ -26,11 +26,8 @@ def run(res, cfg, workdir):
     seed = cfg.get("seed") or int(time.time())
     rng = random.Random(seed)
     res.load = "%d msgs (%d units x email+SMS)" % (2 * units, units)
-    smtp = SmtpSink(workdir).start()
-    gw = SmsGateway(workdir).start()
-    try:
-        ddir = os.path.join(workdir, "daemon")
-        os.makedirs(ddir, exist_ok=True)
+    with servers(workdir) as (smtp, gw):
+        ddir = daemon_dir(workdir)
         with Daemon(workdir=ddir) as d:
             secrets = write_secrets(os.path.join(ddir, "secrets"))
             report = reminder_report("khan", now_plus(3600), [3595])
@@ -81,6 +78,3 @@ def run(res, cfg, workdir):
             res.check(dups <= bound[ch] <= kills * conc[ch],
                       "%s duplicates %d <= rows in flight at the kills %d <= kills x concurrency %d"
                       % (ch, dups, bound[ch], kills * conc[ch]))
-    finally:
-        smtp.stop()
-        gw.stop()

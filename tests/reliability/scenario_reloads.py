@@ -14,8 +14,8 @@ import statistics
 import time
 
 from dondoc_harness import Daemon, roster
-from rel_support import (Ledger, SmsGateway, SmtpSink, channels_toml, db_query, log, now_plus, reminder_report,
-                         settled, units_toml, wait_until, write_secrets)
+from rel_support import (Ledger, channels_toml, daemon_dir, db_query, log, now_plus, reminder_report, servers, settled,
+                         units_toml, wait_until, write_secrets)
 
 NAME = "100 reloads"
 
@@ -35,11 +35,8 @@ def run(res, cfg, workdir):
     steps = duration // 5
     res.load = "%d units x %d steps x email+SMS" % (units, steps)
     res.faults = "%d SIGHUPs, every other roster broken" % reloads
-    smtp = SmtpSink(workdir).start()
-    gw = SmsGateway(workdir).start()
-    try:
-        ddir = os.path.join(workdir, "daemon")
-        os.makedirs(ddir, exist_ok=True)
+    with servers(workdir) as (smtp, gw):
+        ddir = daemon_dir(workdir)
         with Daemon(workdir=ddir) as d:
             secrets = write_secrets(os.path.join(ddir, "secrets"))
             deadline = now_plus(3600)
@@ -106,6 +103,3 @@ def run(res, cfg, workdir):
         res.take(ledger)
         res.check(ledger.total["lost"] == 0, "none lost (%d)" % ledger.total["lost"])
         res.check(ledger.total["duplicated"] == 0, "none sent twice (%d)" % ledger.total["duplicated"])
-    finally:
-        smtp.stop()
-        gw.stop()

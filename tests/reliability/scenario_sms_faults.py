@@ -13,8 +13,8 @@ import os
 import time
 
 from dondoc_harness import Daemon, roster
-from rel_support import (Ledger, SmsGateway, SmtpSink, channels_toml, db_query, log, now_plus, reminder_report,
-                         settled, units_toml, wait_until, write_secrets)
+from rel_support import (Ledger, SmsGateway, channels_toml, daemon_dir, db_query, log, now_plus, reminder_report,
+                         servers, settled, units_toml, wait_until, write_secrets)
 
 NAME = "SMS gateway faults"
 PHASES = ("500-half", "slow", "drop")
@@ -25,12 +25,9 @@ def run(res, cfg, workdir):
     steps = max(1, (3 * phase) // 5 + 1)  # a step every 5 s across the faulty phases
     res.load = "%d units x %d steps x email+SMS" % (units, steps)
     res.faults = "gateway: 500 to half %d s, timeouts %d s, drops %d s" % (phase, phase, phase)
-    smtp = SmtpSink(workdir).start()
     timeout = 3
-    gw = SmsGateway(workdir, slow_seconds=timeout + 5).start()
-    try:
-        ddir = os.path.join(workdir, "daemon")
-        os.makedirs(ddir, exist_ok=True)
+    with servers(workdir, slow_seconds=timeout + 5) as (smtp, gw):
+        ddir = daemon_dir(workdir)
         with Daemon(workdir=ddir) as d:
             secrets = write_secrets(os.path.join(ddir, "secrets"))
             befores = [3600 - 6 - 5 * i for i in range(steps)]
@@ -73,6 +70,3 @@ def run(res, cfg, workdir):
         res.check(ledger.by_channel["email"]["lost"] == 0 and all(a == 1 for (a,) in emails)
                   and ledger.by_channel["email"]["duplicated"] == 0,
                   "email unaffected: %d delivered, each on its first attempt" % len(emails))
-    finally:
-        smtp.stop()
-        gw.stop()

@@ -14,8 +14,8 @@ import statistics
 import time
 
 from dondoc_harness import Daemon, roster
-from rel_support import (Ledger, SmsGateway, SmtpSink, channels_toml, db_query, log, now_plus, reminder_report,
-                         settled, units_toml, wait_until, write_secrets)
+from rel_support import (Ledger, channels_toml, daemon_dir, db_query, log, now_plus, reminder_report, servers, settled,
+                         units_toml, wait_until, write_secrets)
 
 NAME = "SMTP down"
 SLACK = 5  # s: the dispatch loop re-reads due rows at least every second; sending takes time too
@@ -29,11 +29,8 @@ def run(res, cfg, workdir):
     units, outage, steps = cfg["units"], cfg["outage"], cfg.get("steps", 4)
     res.load = "%d units x %d steps x email+SMS" % (units, steps)
     res.faults = "SMTP server stopped %d s" % outage
-    smtp = SmtpSink(workdir).start()
-    gw = SmsGateway(workdir).start()
-    try:
-        ddir = os.path.join(workdir, "daemon")
-        os.makedirs(ddir, exist_ok=True)
+    with servers(workdir) as (smtp, gw):
+        ddir = daemon_dir(workdir)
         with Daemon(workdir=ddir) as d:
             secrets = write_secrets(os.path.join(ddir, "secrets"))
             deadline = now_plus(3600)
@@ -79,6 +76,3 @@ def run(res, cfg, workdir):
         res.check(not over, "every email delivered within its retry bound after recovery: %s" % over[:5])
         res.check(all(s <= up for a, s in sms) and all(a == 1 for a, _ in sms) and sms_during == total_sms,
                   "SMS unaffected: all %d delivered on the first attempt while SMTP was down" % total_sms)
-    finally:
-        smtp.stop()
-        gw.stop()
