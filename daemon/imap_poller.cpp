@@ -87,11 +87,11 @@ struct imap_poller::impl : std::enable_shared_from_this<imap_poller::impl> {
   bool stopped = false;
   bool running = false;
   bool tidied = false;  // the 1:last \Seen after a start
-  std::string last_error;  // the kind of the last failure logged (digits folded)
+  std::string last_failure_kind;  // of the last failure logged (digits folded)
   // The round in progress.
   std::int64_t uidvalidity = 0, uidnext = 0;
   replies::imap_position pos;
-  std::vector<std::int64_t> todo;
+  std::vector<std::int64_t> uids_to_read;
   std::size_t next = 0;
   bool more = false;
 
@@ -235,14 +235,14 @@ struct imap_poller::impl : std::enable_shared_from_this<imap_poller::impl> {
       uids->resize(max_per_round);
       more = true;
     }
-    todo = std::move(*uids);
+    uids_to_read = std::move(*uids);
     next = 0;
     fetch_next();
   }
 
   void fetch_next() {
-    if (next >= todo.size()) return finish();
-    const std::int64_t uid = todo[next];
+    if (next >= uids_to_read.size()) return finish();
+    const std::int64_t uid = uids_to_read[next];
     transfer(replies::message_url(url, uidvalidity, uid), "",
              [this, uid](notifiers::curl_result r) { on_fetch(uid, std::move(r)); });
   }
@@ -286,7 +286,7 @@ struct imap_poller::impl : std::enable_shared_from_this<imap_poller::impl> {
     running = false;
     if (!app.health.imap_error.empty()) spdlog::info("the reply mailbox can be read again");
     app.health.imap_error.clear();
-    last_error.clear();
+    last_failure_kind.clear();
     arm(more ? 0s : settings.poll);
   }
 
@@ -299,9 +299,9 @@ struct imap_poller::impl : std::enable_shared_from_this<imap_poller::impl> {
     for (char c : message)
       if (c < '0' || c > '9') kind.push_back(c);
       else if (kind.empty() || kind.back() != '#') kind.push_back('#');
-    if (kind != last_error) spdlog::error("{}; trying again in {} s", message, settings.poll.count());
+    if (kind != last_failure_kind) spdlog::error("{}; trying again in {} s", message, settings.poll.count());
     else spdlog::debug("{}; trying again in {} s", message, settings.poll.count());
-    last_error = std::move(kind);
+    last_failure_kind = std::move(kind);
     arm(settings.poll);
   }
 

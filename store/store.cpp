@@ -52,7 +52,7 @@ CREATE TABLE items (
   unit_kind TEXT NOT NULL,
   tracked INTEGER NOT NULL,
   in_plan INTEGER NOT NULL DEFAULT 1,
-  reply_code TEXT NOT NULL,
+  reply_code TEXT NOT NULL UNIQUE,
   ext_last_day TEXT,
   ext_deadline INTEGER,
   acknowledged_at INTEGER,
@@ -63,10 +63,9 @@ CREATE TABLE items (
   submit_confirmed INTEGER NOT NULL DEFAULT 0,
   exempted_at INTEGER,
   note TEXT NOT NULL DEFAULT '',
-  closed_at INTEGER
+  closed_at INTEGER,
+  UNIQUE (occurrence, unit_id)
 );
-CREATE UNIQUE INDEX items_code ON items(reply_code);
-CREATE UNIQUE INDEX items_occurrence_unit ON items(occurrence, unit_id);
 CREATE INDEX items_unit ON items(unit_id);
 
 CREATE TABLE outbox (
@@ -544,15 +543,10 @@ void store::insert_item(item_rec& it, std::uint64_t random_seed) {
       c = alphabet[bits % alphabet.size()];
       bits /= alphabet.size();
     }
-    bool taken = false;
-    if (bulk_) {
-      taken = !bulk_codes_.insert(code).second;  // in memory: cheaper than a lookup per item
-    } else {
-      auto& check = cached("SELECT 1 FROM items WHERE reply_code=?");
-      check.bind(1, code);
-      taken = check.step();
-      check.reset();
-    }
+    auto& check = cached("SELECT 1 FROM items WHERE reply_code=?");
+    check.bind(1, code);
+    const bool taken = check.step();
+    check.reset();
     if (taken) continue;
     it.reply_code = code;
     cached("INSERT INTO items(occurrence, unit_id, unit_name, unit_kind, tracked, in_plan, reply_code) "
@@ -626,16 +620,13 @@ void store::insert_row(outbox_rec& r) {
 }
 
 // The outbox indexes in random order (the key is a hash, next_at follows the plan, not the
-// insertion), as migration 1 creates them. A first start on an empty outbox writes every
-// row of the horizon at once; building these two afterwards (a sort) costs a fraction of
-// maintaining them row by row. The others stay: items are few, outbox_item grows in
-// insertion order, and the partial indexes hold no row of a fresh plan — a CREATE INDEX
-// would scan the whole table for each.
+// insertion). A first start on an empty outbox writes every row of the horizon at once;
+// building these two afterwards (a sort) costs a fraction of maintaining them row by row.
+// The others stay: items are few, outbox_item grows in insertion order, and the partial
+// indexes hold no row of a fresh plan — a CREATE INDEX would scan the whole table for
+// each. Each is rebuilt from its own definition in sqlite_schema (migrations own it).
 namespace {
-constexpr std::array<std::pair<std::string_view, std::string_view>, 2> bulk_indexes{{
-    {"outbox_key", "CREATE UNIQUE INDEX outbox_key ON outbox(key)"},
-    {"outbox_planned", "CREATE INDEX outbox_planned ON outbox(next_at) WHERE state = 'planned'"},
-}};
+constexpr std::array<std::string_view, 2> bulk_indexes{"outbox_key", "outbox_planned"};
 }  // namespace
 
 bool store::begin_bulk_load() {
@@ -644,13 +635,15 @@ bool store::begin_bulk_load() {
   any.reset();
   if (!empty || bulk_) return false;
   cache_->statements.clear();  // statements may refer to the indexes
-  // Reply codes already given stay taken (a roster whose outbox was emptied).
-  bulk_codes_.clear();
-  {
-    auto codes = db_.prepare("SELECT reply_code FROM items");
-    while (codes.step()) bulk_codes_.insert(codes.get_text(0));
+  bulk_index_sql_.clear();
+  for (const auto name : bulk_indexes) {
+    auto def = db_.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?");
+    def.bind(1, name);
+    if (!def.step()) continue;
+    bulk_index_sql_.push_back(def.get_text(0));
+    def.reset();
+    db_.exec(fmt::format("DROP INDEX {}", name));
   }
-  for (const auto& [name, sql] : bulk_indexes) db_.exec(fmt::format("DROP INDEX IF EXISTS {}", name));
   // The whole first plan stays in the page cache until it commits (no spill to the WAL
   // and back while the indexes are built); given back afterwards.
   db_.exec("PRAGMA cache_size=-1048576");
@@ -661,17 +654,17 @@ bool store::begin_bulk_load() {
 void store::end_bulk_load() {
   if (!bulk_) return;
   cache_->statements.clear();
-  for (const auto& [name, sql] : bulk_indexes) db_.exec(sql);
+  for (const auto& sql : bulk_index_sql_) db_.exec(sql);
   db_.exec(database::default_cache_size);
   bulk_ = false;
-  bulk_codes_.clear();
+  bulk_index_sql_.clear();
 }
 
 void store::abort_bulk_load() {
   cache_->statements.clear();
   db_.exec(database::default_cache_size);
   bulk_ = false;
-  bulk_codes_.clear();
+  bulk_index_sql_.clear();
 }
 
 std::vector<outbox_rec> store::rows_of_item(std::int64_t item) {
@@ -922,17 +915,17 @@ std::vector<audit_rec> store::audit_of_unit(std::string_view unit_id, std::int64
 std::int64_t store::reduce_raw(sys_seconds before) {
   auto& sel = cached("SELECT id, raw FROM audit WHERE at<? AND raw_reduced=0 AND raw<>'' LIMIT 10000");
   sel.bind(1, secs(before));
-  std::vector<std::pair<std::int64_t, std::string>> todo;
-  while (sel.step()) todo.emplace_back(sel.get_int(0), sel.get_text(1));
+  std::vector<std::pair<std::int64_t, std::string>> raw_rows;
+  while (sel.step()) raw_rows.emplace_back(sel.get_int(0), sel.get_text(1));
   sel.reset();
-  for (auto& [id, raw] : todo) {
+  for (auto& [id, raw] : raw_rows) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), digest);
     std::string hex = "sha256:";
     for (unsigned char b : digest) hex += fmt::format("{:02x}", b);
     cached("UPDATE audit SET raw=?, raw_reduced=1 WHERE id=?").bind(1, hex).bind(2, id).run();
   }
-  return static_cast<std::int64_t>(todo.size());
+  return static_cast<std::int64_t>(raw_rows.size());
 }
 
 std::int64_t store::forget_text(std::string_view needle, std::string_view replacement) {

@@ -13,7 +13,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include <date/date.h>
@@ -221,7 +220,7 @@ class store {
 
   database db_;
   bool bulk_ = false;
-  std::unordered_set<std::string> bulk_codes_;  // reply codes given during a bulk load
+  std::vector<std::string> bulk_index_sql_;  // the indexes a bulk load dropped, to rebuild
   struct cache;
   std::unique_ptr<cache> cache_;
 };
