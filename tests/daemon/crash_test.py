@@ -2,7 +2,9 @@
 """kill -9 at random moments while the real dondocd sends 2,000+ messages through the
 file outbox, restarting it each time. Afterwards: every planned message is in the outbox
 (none lost), every row is `sent`, and SMS duplicates (counted by key) are no more than
-the in-flight bound (the channel's concurrency) per kill.
+the in-flight bound (the channel's concurrency) per kill. The kills follow the sending,
+not the clock: kill i falls at a random point of the i-th of KILLS+1 equal slices of the
+messages, so all of them land while messages flow however fast the machine is.
 
 Usage: crash_test.py [UNITS] [KILLS]   (defaults 1000 units = 2,000 messages, 10 kills)"""
 
@@ -60,15 +62,22 @@ reminders = [ {{ before = "585s", to = ["focal"], channels = ["email", "sms"] }}
         kills = 0
         # The reminder is due 15 s after start; kill at random moments once sending began.
         check(d.wait_outbox(emails=1, timeout=120) or d.wait_outbox(sms=1, timeout=1), "sending began")
+        slice_ = expected / (KILLS + 1)
+        thresholds = [int(slice_ * (i + rng.uniform(0.1, 0.9))) for i in range(KILLS)]
         while kills < KILLS:
-            time.sleep(rng.uniform(0.05, 1.0))
-            sent_so_far = len(d.sms_lines()) + len(d.emails())
+            # at least one message after each restart, so no kill finds the daemon idle
+            target = max(thresholds[kills], d.outbox_writes() + 1)
+            wait_end = time.time() + 120
+            while d.outbox_writes() < target and time.time() < wait_end:
+                time.sleep(0.01)
+            sent_so_far = d.outbox_writes()
             d.kill9()
             kills += 1
             print("kill %d after %d outbox writes" % (kills, sent_so_far), flush=True)
             d.start(timeout=120)
             if sent_so_far >= expected:
                 break
+        check(kills == KILLS, "%d kills while sending (asked %d)" % (kills, KILLS))
         check(d.wait_outbox(emails=UNITS, sms=UNITS, timeout=600), "all messages reached the outbox")
         # Let the last outcomes commit, then stop cleanly.
         deadline_wait = time.time() + 120

@@ -5,6 +5,9 @@ case), restarting it each time.
 Guarantee: no message is lost; a message is sent twice only if it was in flight when
 the process died, so each kill duplicates at most the rows it left `sending`, and those
 are at most the channel's `concurrency` (the in-flight bound).
+The kills follow the sending, not the clock: kill i falls at a random point of the i-th of
+kills+1 equal slices of the messages received, so every kill lands while messages flow
+however fast this machine sends (a schedule in seconds ran out of messages on a fast one).
 Measured: the rows left `sending` at each kill (read from the store after the kill,
 before the restart), duplicates per channel against that bound."""
 
@@ -40,8 +43,13 @@ def run(res, cfg, workdir):
             at_kill = []  # (email rows sending, sms rows sending) per kill
             over = []
             total = 2 * units
+            slice_ = total / (kills_wanted + 1)
+            thresholds = [int(slice_ * (i + rng.uniform(0.1, 0.9))) for i in range(kills_wanted)]
+            received = lambda: smtp.lines_logged() + gw.lines_logged()
             while len(at_kill) < kills_wanted:
-                time.sleep(rng.uniform(0.05, cfg.get("max_uptime", 0.8)))
+                # at least one message after each restart, so no kill finds the daemon idle
+                target = max(thresholds[len(at_kill)], received() + 1)
+                wait_until(lambda: received() >= target, 120, "message %d of %d" % (target, total), poll=0.01)
                 d.kill9()
                 sending = dict(db_query(db, "SELECT channel, COUNT(*) FROM outbox WHERE state='sending' GROUP BY channel"))
                 e, s = sending.get("email", 0), sending.get("sms", 0)
