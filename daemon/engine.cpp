@@ -310,7 +310,7 @@ void engine::sync_rows(const std::vector<scheduler::row>& rows, const scheduler:
   std::vector<store::outbox_rec> fresh_past;
   for (const auto& row : rows) {
     std::string key = row.key.str();
-    new_keys.insert(key);
+    if (!existing.empty()) new_keys.insert(key);  // only to cancel what the plan dropped
     if (auto e = by_key.find(key); e != by_key.end()) {
       const auto& ex = *e->second;
       if (ex.state == row_state::planned && ex.attempts == 0 && !ex.catch_up &&
@@ -350,7 +350,7 @@ void engine::sync_rows(const std::vector<scheduler::row>& rows, const scheduler:
     } else {
       rec.state = row_state::planned;
     }
-    store_.insert_row(rec);
+    store_.insert_row(std::move(rec));
     ++stats.rows_inserted;
   }
   if (!fresh_past.empty()) {
@@ -374,7 +374,7 @@ void engine::sync_rows(const std::vector<scheduler::row>& rows, const scheduler:
         f.state = row_state::skipped;
         f.reason = "before_tracking";
       }
-      store_.insert_row(f);
+      store_.insert_row(std::move(f));
       ++stats.rows_inserted;
     }
   }

@@ -249,6 +249,7 @@ struct service::impl {
     };
     // Recover, then plan: READY=1 and dispatch come after reconciliation.
     try {
+      store::store::first_load_scope first_load(*db);
       store::transaction t(db->db());
       const auto recovered = eng->recover(wall_now());
       if (recovered > 0) spdlog::warn("{} messages were being sent when dondoc stopped; sending them again", recovered);
@@ -292,6 +293,14 @@ struct service::impl {
     digests->start();
     if (imap) imap->start();  // email replies
     post_dispatch();
+    // A first start's plan is in the WAL; copy it into the database file now, not before READY.
+    asio::post(io, [this] {
+      try {
+        db->checkpoint_after_bulk_load();
+      } catch (const std::exception& e) {
+        spdlog::warn("store: checkpoint after the first plan: {}", e.what());
+      }
+    });
   }
 
   // Short and cheap (no scan of the outbox): what an administrator sees in systemctl status.

@@ -150,10 +150,12 @@ simulation_result simulate(std::shared_ptr<const config::config> cfg, const simu
   const auto end = planner.local_to_sys(opts.to + date::days{1}, std::chrono::minutes{0});
   auto now = start;
   {
+    store::store::first_load_scope first_load(st);
     store::transaction tx(st.db());
     eng.reconcile(now);
     tx.commit();
   }
+  st.checkpoint_after_bulk_load();
   auto next_midnight = [&](std::chrono::sys_seconds t) {
     return planner.local_to_sys(planner.sys_to_local(t).first + date::days{1}, std::chrono::minutes{0});
   };

@@ -79,6 +79,7 @@ class database {
   // Up to 64 MiB of page cache: reconciling a national roster touches hundreds of
   // thousands of index pages; an idle province's daemon never fills it.
   static constexpr std::string_view default_cache_size = "PRAGMA cache_size=-65536";
+  static constexpr std::string_view default_autocheckpoint = "PRAGMA wal_autocheckpoint=1000";
   statement prepare(std::string_view sql) { return statement(db_, sql); }
   std::int64_t changes() const;
   std::int64_t total_changes() const;  // rows changed since the connection opened

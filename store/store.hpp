@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include <date/date.h>
@@ -165,13 +166,32 @@ class store {
   void update_item(const item_rec& it);
 
   // --- outbox ---
-  void insert_row(outbox_rec& r);
+  // Returns the new row's id; 0 in a bulk load (the row is written with its batch).
+  std::int64_t insert_row(outbox_rec&& r);
   // Inside a transaction on an empty outbox: drops its secondary indexes for a bulk insert
-  // (returns false, doing nothing, when the outbox has rows); end_bulk_load() rebuilds
-  // them. Look-ups by key or item are not available in between.
+  // (returns false, doing nothing, when the outbox has rows); end_bulk_load() writes the
+  // last batch and rebuilds them. Outbox reads do not see the load in between.
   bool begin_bulk_load();
   void end_bulk_load();
+  // Outside any transaction (SQLite ignores the switch inside one): on an empty outbox,
+  // turns the per-row foreign-key checks off for the first plan — two parent look-ups per
+  // row were a third of its cost — and end_bulk_load() checks the whole load at once
+  // instead (PRAGMA foreign_key_check), failing it on any dangling reference. The checks
+  // come back on when the scope ends, after the commit or the rollback.
+  class first_load_scope {
+   public:
+    explicit first_load_scope(store& st);
+    ~first_load_scope();
+    first_load_scope(const first_load_scope&) = delete;
+    first_load_scope& operator=(const first_load_scope&) = delete;
+
+   private:
+    store& st_;
+  };
   void abort_bulk_load();  // after a rollback (which restored the indexes)
+  // After a bulk load committed (or rolled back): copies the WAL into the database file
+  // and turns automatic checkpoints back on. Does nothing when no bulk load ran.
+  void checkpoint_after_bulk_load();
   std::vector<outbox_rec> rows_of_item(std::int64_t item);
   std::vector<outbox_rec> group_rows_of_occurrence(std::int64_t occurrence);
   std::optional<outbox_rec> row_by_id(std::int64_t id);
@@ -217,9 +237,16 @@ class store {
  private:
   statement& cached(std::string_view sql);
   void migrate();
+  void flush_bulk_rows();
 
   database db_;
   bool bulk_ = false;
+  bool foreign_keys_off_ = false;  // inside a first_load_scope
+  bool checkpoint_pending_ = false;  // a bulk load turned automatic checkpoints off
+  std::vector<outbox_rec> bulk_rows_;
+  // A bulk load on an empty items table knows every reply code issued: no look-up each.
+  bool bulk_items_empty_ = false;
+  std::unordered_set<std::string> bulk_codes_;  // a bulk load's rows not yet written (< one batch)
   std::vector<std::string> bulk_index_sql_;  // the indexes a bulk load dropped, to rebuild
   struct cache;
   std::unique_ptr<cache> cache_;

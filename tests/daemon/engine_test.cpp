@@ -437,3 +437,57 @@ TEST_CASE("the store migrates from an empty database and from every earlier vers
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
+
+TEST_CASE("a first load writes its rows in batches, checks their references once, then checks each row again") {
+  const auto dir = test_support::unique_temp_path("dondoc-bulk-");
+  std::filesystem::create_directories(dir);
+  store::store st((dir / "dondoc.db").string());
+  st.db().exec("INSERT INTO occurrences(report_id, period, name, nominal, title, basis, submit_to, last_day, deadline)"
+               " VALUES('r', '2026', 'r@2026-06-15', '2026-06-15', 'Báo cáo', '', '', '2026-06-15', 0)");
+  auto row = [](std::string key, std::int64_t occurrence) {
+    store::outbox_rec r;
+    r.key = std::move(key);
+    r.occurrence = occurrence;
+    r.report_id = "r";
+    r.kind = "reminder";
+    r.step_name = "r:1d";
+    r.channel = "email";
+    r.due = r.next_at = vn(2026, 6, 14, 8);
+    return r;
+  };
+  {
+    // A load with one dangling reference among 150 rows (two full batches and a rest):
+    // refused as a whole at its end, and nothing of it stays.
+    store::store::first_load_scope scope(st);
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    for (int i = 0; i < 150; ++i) CHECK(st.insert_row(row("k" + std::to_string(i), i == 70 ? 99 : 1)) == 0);
+    CHECK_THROWS_WITH_AS(st.end_bulk_load(), doctest::Contains("of outbox refers to a missing row of occurrences"),
+                         std::runtime_error);
+    st.abort_bulk_load();
+  }
+  CHECK_FALSE(st.row_by_key("k0"));
+  // Outside a first load each row is checked as it is written.
+  CHECK_THROWS_AS(st.insert_row(row("dangling", 99)), store::sqlite_error);
+  {
+    store::store::first_load_scope scope(st);
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    for (int i = 0; i < 150; ++i) st.insert_row(row("k" + std::to_string(i), 1));
+    st.end_bulk_load();
+    t.commit();
+  }
+  st.checkpoint_after_bulk_load();
+  for (const char* k : {"k0", "k63", "k64", "k127", "k128", "k149"}) {
+    auto r = st.row_by_key(k);
+    REQUIRE_MESSAGE(r, k);
+    CHECK(r->occurrence == 1);
+    CHECK(r->state == row_state::planned);
+  }
+  // The outbox has rows now: no second bulk load, and per-row checks stay on.
+  { store::store::first_load_scope scope(st); }
+  CHECK_FALSE(st.begin_bulk_load());
+  CHECK_THROWS_AS(st.insert_row(row("dangling", 99)), store::sqlite_error);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
