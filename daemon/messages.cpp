@@ -21,8 +21,17 @@ std::string message_builder::token_for(const store::outbox_rec& row) const {
 }
 
 built_message message_builder::build(const job& j, sys_seconds now) {
-  const auto& cfg = *j.rt->cfg;
+  auto p = prepare(j, now);
   built_message out;
+  out.error = std::move(p.error);
+  out.sms = std::move(p.sms);
+  if (p.email) out.email = notifiers::make_email(*p.email, notifiers::compose_email(*p.email));
+  return out;
+}
+
+prepared_message message_builder::prepare(const job& j, sys_seconds now) {
+  const auto& cfg = *j.rt->cfg;
+  prepared_message out;
   notifiers::compose_input in;
   in.cfg = &cfg;
   in.report = j.report;
@@ -70,8 +79,7 @@ built_message message_builder::build(const job& j, sys_seconds now) {
     }
   }
   if (j.row.channel == "email") {
-    const auto body = notifiers::compose_email(in);
-    out.email = notifiers::make_email(in, body);
+    out.email = std::move(in);
   } else {
     const auto sms = notifiers::compose_sms(in);
     if (!sms.ok) {

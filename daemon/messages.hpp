@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daemon/engine.hpp"
+#include "notifiers/compose.hpp"
 #include "notifiers/notifier.hpp"
 #include "replies/tokens.hpp"
 
@@ -18,10 +19,23 @@ struct built_message {
   std::string error;  // nothing to send (e.g. the SMS template cannot fit): a permanent failure
 };
 
+// What a job needs before composing: everything read from the store and the
+// configuration. An email's input points into the job's configuration (job::rt), which
+// must outlive the composing.
+struct prepared_message {
+  std::optional<notifiers::compose_input> email;  // compose_email + make_email, on any thread
+  std::optional<notifiers::outgoing_sms> sms;     // already built (cheap)
+  std::string error;                              // as built_message::error
+};
+
 class message_builder {
  public:
   message_builder(engine& e, const replies::token_codec& tokens) : engine_(e), tokens_(tokens) {}
 
+  // On the store's thread: the reads; an SMS is built at once. The daemon composes the
+  // email on its worker thread (notifiers/worker.hpp).
+  prepared_message prepare(const job& j, sys_seconds now);
+  // prepare() and the composing together, on the calling thread (dondoc simulate).
   built_message build(const job& j, sys_seconds now);
 
   // The link token of a unit row (also the tag of its Reply-To address).

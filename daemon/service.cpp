@@ -31,6 +31,7 @@
 #include "notifiers/secrets.hpp"
 #include "notifiers/sms_gateways.hpp"
 #include "notifiers/smtp.hpp"
+#include "notifiers/worker.hpp"
 #include "replies/tokens.hpp"
 #include "store/store.hpp"
 #include "web/server.hpp"
@@ -126,6 +127,9 @@ struct service::impl {
   std::optional<std::pair<sys_seconds, std::chrono::steady_clock::time_point>> last_tick;
   std::string last_db_error;
   std::uint64_t watchdog_usec = 0;
+  // Composes emails off this thread (see send()). Last: destroyed first, its queue run
+  // and its thread joined while everything its tasks touch is still there.
+  notifiers::worker_thread composer;
 
   impl(asio::io_context& i, service_options o)
       : io(i),
@@ -429,17 +433,35 @@ struct service::impl {
   }
 
   void send(job j, sys_seconds now) {
-    built_message m;
+    prepared_message m;
     try {
-      m = builder->build(j, now);
+      m = builder->prepare(j, now);
     } catch (const std::exception& e) {
       m.error = e.what();
     }
     auto jp = std::make_shared<job>(std::move(j));
     if (m.email) {
       ++inflight_email;
-      auto t = tx.email;
-      t->send(std::move(*m.email), [this, jp, t](notifiers::send_result r) { complete(jp, std::move(r)); });
+      // Templating and GMime on the worker, so this thread keeps answering the servers;
+      // the input points into jp->rt's configuration, which jp keeps alive.
+      composer.post([this, jp, in = std::move(*m.email)] {
+        std::optional<notifiers::outgoing_email> email;
+        std::string error;
+        try {
+          email = notifiers::make_email(in, notifiers::compose_email(in));
+        } catch (const std::exception& e) {
+          error = e.what();
+        }
+        asio::post(io, [this, jp, email = std::move(email), error = std::move(error)]() mutable {
+          if (!email) {
+            spdlog::error("message not built key={} error=\"{}\"", jp->row.key, error);
+            complete(jp, {notifiers::outcome::permanent, error, {}, std::nullopt});
+            return;
+          }
+          auto t = tx.email;
+          t->send(std::move(*email), [this, jp, t](notifiers::send_result r) { complete(jp, std::move(r)); });
+        });
+      });
     } else if (m.sms) {
       ++inflight_sms;
       const auto segments = m.sms->segments;
