@@ -26,28 +26,7 @@ struct fixture {
   const config::report* report = cfg->find_report("dan-van-6-thang");
   const config::unit* stc = cfg->find_unit("so-tai-chinh");
 
-  compose_input reminder() const {
-    compose_input in;
-    in.cfg = cfg.get();
-    in.report = report;
-    in.occurrence = "dan-van-6-thang@2019-06-15";
-    in.nominal = date::sys_days{2019_y / 6 / 15};
-    in.last_day = date::sys_days{2019_y / 6 / 14};
-    in.deadline = vn(2019_y / 6 / 15);
-    in.unit = stc;
-    in.total_units = 2;
-    in.recipient = cfg->find_contact("stc-binh");
-    in.step = &report->reminders[0];
-    in.step_index = 0;
-    in.kind = scheduler::step_kind::reminder;
-    in.reply_code = "ABC234";
-    in.link = "https://dondoc.snv.example/a/tok123";
-    in.reply_to = "dondoc-replies+tok123@snv.example";
-    in.now = vn(2019_y / 6 / 11, 7, 30);
-    in.due = in.now;
-    in.key = "aaaaaaaaaaaaaaaaaaaaaaaaaa";
-    return in;
-  }
+  compose_input reminder() const { return test::reminder_input(*cfg); }
   compose_input escalation() const {
     compose_input in = reminder();
     in.step = &report->escalation[0];

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "notifiers/compose.hpp"
 
 extern char** environ;
 
@@ -157,6 +158,36 @@ inline std::shared_ptr<const config::config> load_roster(const std::string& extr
     if (d.severity == config::diagnostic::severity_t::error) MESSAGE(config::format(d));
   REQUIRE(r.ok());
   return r.cfg;
+}
+
+// The first reminder of "dan-van-6-thang" 2019 (L = 14/6, T = 15/6 00:00) to Sở Tài
+// chính's focal official, composed on 11/6 at 07:30, Vietnam time.
+inline notifiers::compose_input reminder_input(const config::config& cfg) {
+  using namespace std::chrono;
+  using date::operator""_y;
+  const auto vn = [](date::year_month_day d, int h, int m) {
+    return config::sys_seconds{date::sys_days{d}} + hours{h} + minutes{m} - hours{7};
+  };
+  notifiers::compose_input in;
+  in.cfg = &cfg;
+  in.report = cfg.find_report("dan-van-6-thang");
+  in.occurrence = "dan-van-6-thang@2019-06-15";
+  in.nominal = date::sys_days{2019_y / 6 / 15};
+  in.last_day = date::sys_days{2019_y / 6 / 14};
+  in.deadline = vn(2019_y / 6 / 15, 0, 0);
+  in.unit = cfg.find_unit("so-tai-chinh");
+  in.total_units = 2;
+  in.recipient = cfg.find_contact("stc-binh");
+  in.step = &in.report->reminders[0];
+  in.step_index = 0;
+  in.kind = scheduler::step_kind::reminder;
+  in.reply_code = "ABC234";
+  in.link = "https://dondoc.snv.example/a/tok123";
+  in.reply_to = "dondoc-replies+tok123@snv.example";
+  in.now = vn(2019_y / 6 / 11, 7, 30);
+  in.due = in.now;
+  in.key = "aaaaaaaaaaaaaaaaaaaaaaaaaa";
+  return in;
 }
 
 struct temp_dir {

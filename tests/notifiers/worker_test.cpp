@@ -18,8 +18,6 @@
 
 using namespace dondoc;
 using namespace dondoc::notifiers;
-using namespace std::chrono;
-using date::operator""_y;
 
 namespace {
 
@@ -61,25 +59,10 @@ TEST_CASE("the worker runs tasks in order on its own thread, past a failing one,
 
 TEST_CASE("an email composed on the worker is the one composed on the calling thread") {
   const auto cfg = test::load_roster();
-  const auto* report = cfg->find_report("dan-van-6-thang");
-  REQUIRE(report);
-  auto input = [&](int i) {
-    compose_input in;
-    in.cfg = cfg.get();
-    in.report = report;
-    in.occurrence = "dan-van-6-thang@2019-06-15";
-    in.nominal = date::sys_days{2019_y / 6 / 15};
-    in.last_day = date::sys_days{2019_y / 6 / 14};
-    in.deadline = config::sys_seconds{date::sys_days{2019_y / 6 / 14}} + hours{17};
-    in.unit = cfg->find_unit("so-tai-chinh");
-    in.total_units = 2;
-    in.recipient = cfg->find_contact("stc-binh");
-    in.step = &report->reminders[0];
-    in.kind = scheduler::step_kind::reminder;
-    in.reply_code = "ABC234";
+  auto input = [&](int i) {  // one message per i: its own link, Reply-To and key
+    auto in = test::reminder_input(*cfg);
     in.link = "https://dondoc.snv.example/a/tok" + std::to_string(i);
     in.reply_to = "dondoc-replies+tok" + std::to_string(i) + "@snv.example";
-    in.now = in.due = config::sys_seconds{date::sys_days{2019_y / 6 / 11}} + minutes{30};
     in.key = std::string(25, 'a') + static_cast<char>('a' + i % 26);
     return in;
   };
