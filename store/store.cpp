@@ -527,6 +527,48 @@ std::vector<item_rec> store::items_of_report_unit(std::string_view report_id, st
   return out;
 }
 
+namespace {
+// Rows per statement in a bulk load: a statement's fixed cost (step, halt, reset) paid once
+// per row was a sixth of the first plan.
+constexpr std::size_t bulk_batch = 64;
+
+std::string values_sql(std::string_view head, std::string_view one, std::size_t rows) {
+  std::string sql(head);
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (i) sql += ',';
+    sql += one;
+  }
+  return sql;
+}
+}  // namespace
+
+void store::flush_bulk_items() {
+  static constexpr std::string_view head =
+      "INSERT INTO items(id, occurrence, unit_id, unit_name, unit_kind, tracked, in_plan, reply_code) VALUES";
+  static const std::string full_batch = values_sql(head, "(?,?,?,?,?,?,?,?)", bulk_batch);
+  static const std::string one_row = values_sql(head, "(?,?,?,?,?,?,?,?)", 1);
+  const bool full = bulk_items_.size() == bulk_batch;
+  for (std::size_t first = 0; first < bulk_items_.size(); first += full ? bulk_batch : 1) {
+    auto& st = cached(full ? full_batch : one_row);
+    const std::size_t n = full ? bulk_batch : 1;
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto& it = bulk_items_[first + k];
+      const int b = static_cast<int>(k) * 8;
+      st.bind(b + 1, it.id)
+          .bind(b + 2, it.occurrence)
+          .bind_static(b + 3, it.unit_id)
+          .bind_static(b + 4, it.unit_name)
+          .bind_static(b + 5, it.unit_kind)
+          .bind(b + 6, it.tracked)
+          .bind(b + 7, it.in_plan)
+          .bind_static(b + 8, it.reply_code);
+    }
+    st.run();
+  }
+  bulk_items_written_ += static_cast<std::int64_t>(bulk_items_.size());
+  bulk_items_.clear();
+}
+
 void store::insert_item(item_rec& it, std::uint64_t random_seed) {
   static constexpr std::string_view alphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
   // splitmix64: seeding a Mersenne Twister per item cost more than the rest of this function.
@@ -556,6 +598,14 @@ void store::insert_item(item_rec& it, std::uint64_t random_seed) {
     }
     if (taken) continue;
     it.reply_code = code;
+    if (bulk_ && bulk_items_empty_) {
+      // Numbered here (the table was empty: ids from 1, as SQLite would give them) and
+      // written with the next batch, so the load's rows can refer to it at once.
+      it.id = bulk_items_written_ + static_cast<std::int64_t>(bulk_items_.size()) + 1;
+      bulk_items_.push_back(it);
+      if (bulk_items_.size() == bulk_batch) flush_bulk_items();
+      return;
+    }
     cached("INSERT INTO items(occurrence, unit_id, unit_name, unit_kind, tracked, in_plan, reply_code) "
            "VALUES(?,?,?,?,?,?,?)")
         .bind(1, it.occurrence)
@@ -573,6 +623,7 @@ void store::insert_item(item_rec& it, std::uint64_t random_seed) {
 }
 
 void store::update_item(const item_rec& it) {
+  if (!bulk_items_.empty()) flush_bulk_items();  // it may be one of them
   cached("UPDATE items SET tracked=?, in_plan=?, ext_last_day=?, ext_deadline=?, acknowledged_at=?, "
          "acknowledged_by=?, state=?, submitted_at=?, submit_source=?, submit_confirmed=?, exempted_at=?, note=?, "
          "closed_at=?, last_message_at=?, last_message_channel=?, last_message_state=? WHERE id=?")
@@ -604,18 +655,8 @@ constexpr std::string_view outbox_insert_head =
     "contact_id, due, next_at, state, reason, catch_up, day_based, urgent, updated_at) VALUES";
 constexpr std::string_view outbox_insert_values = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 constexpr int outbox_insert_columns = 20;
-// Rows per statement in a bulk load: a statement's fixed cost (step, halt, reset) paid once
-// per row was a sixth of the first plan.
-constexpr std::size_t bulk_batch = 64;
 
-std::string outbox_insert_sql(std::size_t rows) {
-  std::string sql(outbox_insert_head);
-  for (std::size_t i = 0; i < rows; ++i) {
-    if (i) sql += ',';
-    sql += outbox_insert_values;
-  }
-  return sql;
-}
+std::string outbox_insert_sql(std::size_t rows) { return values_sql(outbox_insert_head, outbox_insert_values, rows); }
 
 void bind_outbox_row(statement& st, int base, const outbox_rec& r) {
   st.bind_static(base + 1, r.key)
@@ -656,6 +697,9 @@ std::int64_t store::insert_row(outbox_rec&& r) {
 }
 
 void store::flush_bulk_rows() {
+  // The rows may refer to items still buffered: write those first when each row's
+  // references are checked as it is written (outside a first_load_scope).
+  if (!foreign_keys_off_ || !bulk_) flush_bulk_items();
   static const std::string full_batch = outbox_insert_sql(bulk_batch);
   static const std::string one_row = outbox_insert_sql(1);
   if (bulk_rows_.size() == bulk_batch) {
@@ -708,6 +752,7 @@ bool store::begin_bulk_load() {
   auto& items = cached("SELECT 1 FROM items LIMIT 1");
   bulk_items_empty_ = !items.step();
   items.reset();
+  bulk_items_written_ = 0;
   bulk_ = true;
   return true;
 }
@@ -733,6 +778,7 @@ store::first_load_scope::~first_load_scope() {
 
 void store::end_bulk_load() {
   if (!bulk_) return;
+  flush_bulk_items();
   flush_bulk_rows();
   cache_->statements.clear();
   if (foreign_keys_off_) {
@@ -756,6 +802,7 @@ void store::checkpoint_after_bulk_load() {
 }
 
 void store::abort_bulk_load() {
+  bulk_items_.clear();
   bulk_rows_.clear();
   cache_->statements.clear();
   db_.exec(database::default_cache_size);

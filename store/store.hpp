@@ -238,6 +238,7 @@ class store {
   statement& cached(std::string_view sql);
   void migrate();
   void flush_bulk_rows();
+  void flush_bulk_items();
 
   database db_;
   bool bulk_ = false;
@@ -246,7 +247,10 @@ class store {
   std::vector<outbox_rec> bulk_rows_;
   // A bulk load on an empty items table knows every reply code issued: no look-up each.
   bool bulk_items_empty_ = false;
-  std::unordered_set<std::string> bulk_codes_;  // a bulk load's rows not yet written (< one batch)
+  std::unordered_set<std::string> bulk_codes_;
+  // ... and numbers its items itself, writing them 64 to a statement like the rows.
+  std::vector<item_rec> bulk_items_;
+  std::int64_t bulk_items_written_ = 0;  // a bulk load's rows not yet written (< one batch)
   std::vector<std::string> bulk_index_sql_;  // the indexes a bulk load dropped, to rebuild
   struct cache;
   std::unique_ptr<cache> cache_;

@@ -469,20 +469,44 @@ TEST_CASE("a first load writes its rows in batches, checks their references once
   CHECK_FALSE(st.row_by_key("k0"));
   // Outside a first load each row is checked as it is written.
   CHECK_THROWS_AS(st.insert_row(row("dangling", 99)), store::sqlite_error);
+  std::vector<store::item_rec> items(70);
   {
+    // The items of a first load are numbered by the store and written in batches too;
+    // each row may refer to its item at once.
     store::store::first_load_scope scope(st);
     store::transaction t(st.db());
     REQUIRE(st.begin_bulk_load());
-    for (int i = 0; i < 150; ++i) st.insert_row(row("k" + std::to_string(i), 1));
+    for (int i = 0; i < 150; ++i) {
+      auto& it = items[static_cast<std::size_t>(i % 70)];
+      if (i < 70) {
+        it.occurrence = 1;
+        it.unit_id = "u" + std::to_string(i);
+        it.unit_name = "Đơn vị " + std::to_string(i);
+        it.unit_kind = "xa";
+        st.insert_item(it, static_cast<std::uint64_t>(i));
+        CHECK(it.id == i + 1);
+      }
+      auto r = row("k" + std::to_string(i), 1);
+      r.item = it.id;
+      r.unit_id = it.unit_id;
+      st.insert_row(std::move(r));
+    }
     st.end_bulk_load();
     t.commit();
   }
   st.checkpoint_after_bulk_load();
-  for (const char* k : {"k0", "k63", "k64", "k127", "k128", "k149"}) {
-    auto r = st.row_by_key(k);
-    REQUIRE_MESSAGE(r, k);
+  for (int i : {0, 63, 64, 127, 128, 149}) {
+    auto r = st.row_by_key("k" + std::to_string(i));
+    REQUIRE_MESSAGE(r, i);
     CHECK(r->occurrence == 1);
     CHECK(r->state == row_state::planned);
+    const auto& it = items[static_cast<std::size_t>(i % 70)];
+    CHECK(r->item == it.id);
+    auto stored = st.item_by_code(it.reply_code);
+    REQUIRE(stored);
+    CHECK(stored->id == it.id);
+    CHECK(stored->unit_id == it.unit_id);
+    CHECK(stored->unit_name == it.unit_name);
   }
   // The outbox has rows now: no second bulk load, and per-row checks stay on.
   { store::store::first_load_scope scope(st); }
