@@ -4,6 +4,7 @@
 #include "store/store.hpp"
 
 #include <array>
+#include <functional>
 #include <map>
 #include <unordered_set>
 
@@ -540,6 +541,21 @@ std::string values_sql(std::string_view head, std::string_view one, std::size_t 
   }
   return sql;
 }
+
+// Writes a bulk load's buffered records: one statement for a full batch, else one per
+// record. `statement_for(full)` gives the prepared INSERT; `bind` binds a record from
+// parameter base+1 on.
+template <typename Rec, typename Bind>
+void insert_batched(const std::vector<Rec>& recs, int columns, const std::function<statement&(bool)>& statement_for,
+                    Bind bind) {
+  const bool full = recs.size() == bulk_batch;
+  const std::size_t per_statement = full ? bulk_batch : 1;
+  for (std::size_t first = 0; first < recs.size(); first += per_statement) {
+    auto& st = statement_for(full);
+    for (std::size_t k = 0; k < per_statement; ++k) bind(st, static_cast<int>(k) * columns, recs[first + k]);
+    st.run();
+  }
+}
 }  // namespace
 
 void store::flush_bulk_items() {
@@ -547,24 +563,18 @@ void store::flush_bulk_items() {
       "INSERT INTO items(id, occurrence, unit_id, unit_name, unit_kind, tracked, in_plan, reply_code) VALUES";
   static const std::string full_batch = values_sql(head, "(?,?,?,?,?,?,?,?)", bulk_batch);
   static const std::string one_row = values_sql(head, "(?,?,?,?,?,?,?,?)", 1);
-  const bool full = bulk_items_.size() == bulk_batch;
-  for (std::size_t first = 0; first < bulk_items_.size(); first += full ? bulk_batch : 1) {
-    auto& st = cached(full ? full_batch : one_row);
-    const std::size_t n = full ? bulk_batch : 1;
-    for (std::size_t k = 0; k < n; ++k) {
-      const auto& it = bulk_items_[first + k];
-      const int b = static_cast<int>(k) * 8;
-      st.bind(b + 1, it.id)
-          .bind(b + 2, it.occurrence)
-          .bind_static(b + 3, it.unit_id)
-          .bind_static(b + 4, it.unit_name)
-          .bind_static(b + 5, it.unit_kind)
-          .bind(b + 6, it.tracked)
-          .bind(b + 7, it.in_plan)
-          .bind_static(b + 8, it.reply_code);
-    }
-    st.run();
-  }
+  insert_batched(
+      bulk_items_, 8, [&](bool full) -> statement& { return cached(full ? full_batch : one_row); },
+      [](statement& st, int b, const item_rec& it) {
+        st.bind(b + 1, it.id)
+            .bind(b + 2, it.occurrence)
+            .bind_static(b + 3, it.unit_id)
+            .bind_static(b + 4, it.unit_name)
+            .bind_static(b + 5, it.unit_kind)
+            .bind(b + 6, it.tracked)
+            .bind(b + 7, it.in_plan)
+            .bind_static(b + 8, it.reply_code);
+      });
   bulk_items_written_ += static_cast<std::int64_t>(bulk_items_.size());
   bulk_items_.clear();
 }
@@ -699,21 +709,12 @@ std::int64_t store::insert_row(outbox_rec&& r) {
 void store::flush_bulk_rows() {
   // The rows may refer to items still buffered: write those first when each row's
   // references are checked as it is written (outside a first_load_scope).
-  if (!foreign_keys_off_ || !bulk_) flush_bulk_items();
+  if (!foreign_keys_off_) flush_bulk_items();
   static const std::string full_batch = outbox_insert_sql(bulk_batch);
   static const std::string one_row = outbox_insert_sql(1);
-  if (bulk_rows_.size() == bulk_batch) {
-    auto& st = cached(full_batch);
-    for (std::size_t i = 0; i < bulk_rows_.size(); ++i)
-      bind_outbox_row(st, static_cast<int>(i) * outbox_insert_columns, bulk_rows_[i]);
-    st.run();
-  } else {
-    for (const auto& r : bulk_rows_) {
-      auto& st = cached(one_row);
-      bind_outbox_row(st, 0, r);
-      st.run();
-    }
-  }
+  insert_batched(
+      bulk_rows_, outbox_insert_columns, [&](bool full) -> statement& { return cached(full ? full_batch : one_row); },
+      bind_outbox_row);
   bulk_rows_.clear();
 }
 
@@ -727,11 +728,15 @@ namespace {
 constexpr std::array<std::string_view, 2> bulk_indexes{"outbox_key", "outbox_planned"};
 }  // namespace
 
-bool store::begin_bulk_load() {
+bool store::outbox_empty() {
   auto& any = cached("SELECT 1 FROM outbox LIMIT 1");
   const bool empty = !any.step();
   any.reset();
-  if (!empty || bulk_) return false;
+  return empty;
+}
+
+bool store::begin_bulk_load() {
+  if (bulk_ || !outbox_empty()) return false;
   cache_->statements.clear();  // statements may refer to the indexes
   bulk_index_sql_.clear();
   for (const auto name : bulk_indexes) {
@@ -758,10 +763,7 @@ bool store::begin_bulk_load() {
 }
 
 store::first_load_scope::first_load_scope(store& st) : st_(st) {
-  auto& any = st_.cached("SELECT 1 FROM outbox LIMIT 1");
-  const bool empty = !any.step();
-  any.reset();
-  if (!empty) return;
+  if (!st_.outbox_empty()) return;
   st_.db_.exec("PRAGMA foreign_keys=OFF");
   st_.foreign_keys_off_ = true;
 }

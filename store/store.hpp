@@ -239,6 +239,7 @@ class store {
   void migrate();
   void flush_bulk_rows();
   void flush_bulk_items();
+  bool outbox_empty();
 
   database db_;
   bool bulk_ = false;

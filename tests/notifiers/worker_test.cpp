@@ -73,7 +73,12 @@ TEST_CASE("an email composed on the worker is the one composed on the calling th
     for (int i = 0; i < n; ++i)
       w.post([&made, &input, i] {
         const auto in = input(i);
-        made[static_cast<std::size_t>(i)].set_value(make_email(in, compose_email(in)).data);
+        auto& p = made[static_cast<std::size_t>(i)];
+        try {
+          p.set_value(make_email(in, compose_email(in)).data);
+        } catch (...) {
+          p.set_exception(std::current_exception());  // get() below rethrows, never waits forever
+        }
       });
     // Meanwhile this thread composes the same messages (GMime, ICU and the templates
     // used from two threads at once).
