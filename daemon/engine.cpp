@@ -198,7 +198,8 @@ reconcile_stats engine::reconcile(sys_seconds now) {
       plan_pair(
           u.id, combine(gfp, rfp, unit_fps[ui]),
           [&](const scheduler::occurrence& o, sys_seconds since, bool fresh) {
-            const bool member = std::find(o.units.begin(), o.units.end(), unit_index) != o.units.end();
+            // o.units is in roster order: a search, not a scan per unit (quadratic in units).
+            const bool member = std::binary_search(o.units.begin(), o.units.end(), unit_index);
             if (member) {
               plan_pair_occurrence(o, unit_index, since, now, cache, stats, fresh);
             } else if (!fresh) {

@@ -122,6 +122,10 @@ database::database(const std::string& path) {
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, 5000);
+  // A new database gets 8 KiB pages (the page size is fixed once the first table exists):
+  // the first plan of a national roster writes 180 MB, and twice the page halves the
+  // B-tree's per-page work — measured 0.2–0.4 s of its 4.5 s. An existing file keeps its own.
+  exec("PRAGMA page_size=8192");
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");

@@ -4,8 +4,13 @@
 #include "store/store.hpp"
 
 #include <array>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -333,9 +338,128 @@ struct store::cache {
   std::map<std::string, statement, std::less<>> statements;
 };
 
+// The first plan of a national roster is a million rows: planning them (the engine, on
+// the caller's thread) and SQLite writing them each took about half of it. During a bulk
+// load the caller hands whole batches to this thread and plans on; it never touches the
+// connection meanwhile — its own statements go through cached(), which first waits here
+// until everything handed over is written (settle). SQLite's multi-thread mode allows one
+// connection on several threads, one at a time; the mutex orders them. A failed write
+// stops the writer, and the failure is rethrown on the caller's thread at its next
+// hand-over or settle, so the load fails and rolls back as if written in place.
+class store::bulk_writer {
+ public:
+  using task = std::function<void(bulk_writer&)>;
+
+  explicit bulk_writer(database& db) : db_(db), thread_([this] { run(); }) {}
+  ~bulk_writer() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    work_.notify_one();
+    thread_.join();  // after the statement in hand, if any
+  }
+  bulk_writer(const bulk_writer&) = delete;
+  bulk_writer& operator=(const bulk_writer&) = delete;
+
+  // On the writer's thread: its own prepared statements (the caller's cache is not shared).
+  statement& prepared(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) it = statements_.emplace(sql, db_.prepare(sql)).first;
+    return it->second;
+  }
+
+  // Queues a task. When the queue is full, waits until it is half empty (memory stays
+  // bounded, and the two threads do not wake each other for every task).
+  void post(task t) {
+    std::vector<task> spent;
+    {
+      std::unique_lock lock(mutex_);
+      if (tasks_.size() >= max_queued) {
+        caller_waiting_ = true;
+        room_.wait(lock, [&] { return error_ || tasks_.size() <= max_queued / 2; });
+        caller_waiting_ = false;
+      }
+      if (error_) std::rethrow_exception(error_);
+      tasks_.push_back(std::move(t));
+      spent.swap(done_);
+      if (writer_waiting_) work_.notify_one();
+    }
+    // Written tasks are destroyed here: their batches were allocated on this thread.
+  }
+
+  // Waits until every task handed over is written; rethrows a failed write.
+  void settle() {
+    std::vector<task> spent;
+    std::unique_lock lock(mutex_);
+    caller_waiting_ = true;
+    room_.wait(lock, [&] { return error_ || (tasks_.empty() && !busy_); });
+    caller_waiting_ = false;
+    spent.swap(done_);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  static constexpr std::size_t max_queued = 16;
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      if (!stop_ && tasks_.empty()) {
+        writer_waiting_ = true;
+        work_.wait(lock, [&] { return stop_ || !tasks_.empty(); });
+        writer_waiting_ = false;
+      }
+      if (stop_) return;
+      task t = std::move(tasks_.front());
+      tasks_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      std::exception_ptr failed;
+      try {
+        t(*this);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      lock.lock();
+      busy_ = false;
+      done_.push_back(std::move(t));
+      if (failed) {
+        error_ = failed;
+        for (auto& q : tasks_) done_.push_back(std::move(q));
+        tasks_.clear();
+      }
+      if (caller_waiting_ && (error_ || tasks_.size() <= max_queued / 2)) room_.notify_one();
+    }
+  }
+
+  database& db_;
+  std::map<std::string, statement, std::less<>> statements_;
+  std::mutex mutex_;
+  std::condition_variable work_;  // to the writer: a task queued, or stop
+  std::condition_variable room_;  // to the caller: room in the queue, idle, or an error
+  std::deque<task> tasks_;
+  std::vector<task> done_;  // written, to be destroyed on the caller's thread
+  bool busy_ = false;
+  bool stop_ = false;
+  bool writer_waiting_ = false;
+  bool caller_waiting_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: starts once the rest is built
+};
+
 store::store(const std::string& path) : db_(path), cache_(std::make_unique<cache>()) { migrate(); }
 
 store::~store() = default;
+
+database& store::db() {
+  settle();
+  return db_;
+}
+
+void store::settle() {
+  if (writer_) writer_->settle();
+}
 
 std::int64_t store::schema_version() { return static_cast<std::int64_t>(migrations.size()); }
 
@@ -355,6 +479,7 @@ void store::migrate_to(database& db, std::int64_t want) {
 void store::migrate() { migrate_to(db_, schema_version()); }
 
 statement& store::cached(std::string_view sql) {
+  settle();
   auto it = cache_->statements.find(sql);
   if (it == cache_->statements.end()) it = cache_->statements.emplace(std::string(sql), db_.prepare(sql)).first;
   it->second.reset();
@@ -380,15 +505,23 @@ std::vector<tracking_rec> store::load_tracking() {
 }
 
 void store::put_tracking(const tracking_rec& t) {
-  cached("INSERT INTO tracking(report_id, unit_id, since, fingerprint, planned_through) VALUES(?,?,?,?,?) "
-         "ON CONFLICT(report_id, unit_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
-         "planned_through = excluded.planned_through")
-      .bind(1, t.report_id)
-      .bind(2, t.unit_id)
-      .bind(3, secs(t.since))
-      .bind(4, t.fingerprint)
-      .bind(5, iso_day(t.planned_through))
-      .run();
+  static const std::string sql =
+      "INSERT INTO tracking(report_id, unit_id, since, fingerprint, planned_through) VALUES(?,?,?,?,?) "
+      "ON CONFLICT(report_id, unit_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
+      "planned_through = excluded.planned_through";
+  auto write = [](statement& st, const tracking_rec& rec) {
+    st.bind(1, rec.report_id)
+        .bind(2, rec.unit_id)
+        .bind(3, secs(rec.since))
+        .bind(4, rec.fingerprint)
+        .bind(5, iso_day(rec.planned_through))
+        .run();
+  };
+  if (writer_) {
+    writer_->post([t, write](bulk_writer& w) { write(w.prepared(sql), t); });
+    return;
+  }
+  write(cached(sql), t);
 }
 
 // --- occurrences ------------------------------------------------------------------------
@@ -563,19 +696,29 @@ void store::flush_bulk_items() {
       "INSERT INTO items(id, occurrence, unit_id, unit_name, unit_kind, tracked, in_plan, reply_code) VALUES";
   static const std::string full_batch = values_sql(head, "(?,?,?,?,?,?,?,?)", bulk_batch);
   static const std::string one_row = values_sql(head, "(?,?,?,?,?,?,?,?)", 1);
-  insert_batched(
-      bulk_items_, 8, [&](bool full) -> statement& { return cached(full ? full_batch : one_row); },
-      [](statement& st, int b, const item_rec& it) {
-        st.bind(b + 1, it.id)
-            .bind(b + 2, it.occurrence)
-            .bind_static(b + 3, it.unit_id)
-            .bind_static(b + 4, it.unit_name)
-            .bind_static(b + 5, it.unit_kind)
-            .bind(b + 6, it.tracked)
-            .bind(b + 7, it.in_plan)
-            .bind_static(b + 8, it.reply_code);
-      });
   bulk_items_written_ += static_cast<std::int64_t>(bulk_items_.size());
+  auto write = [](const std::vector<item_rec>& batch, const std::function<statement&(const std::string&)>& prepared) {
+    insert_batched(
+        batch, 8, [&](bool full) -> statement& { return prepared(full ? full_batch : one_row); },
+        [](statement& st, int b, const item_rec& it) {
+          st.bind(b + 1, it.id)
+              .bind(b + 2, it.occurrence)
+              .bind_static(b + 3, it.unit_id)
+              .bind_static(b + 4, it.unit_name)
+              .bind_static(b + 5, it.unit_kind)
+              .bind(b + 6, it.tracked)
+              .bind(b + 7, it.in_plan)
+              .bind_static(b + 8, it.reply_code);
+        });
+  };
+  if (writer_) {
+    writer_->post([batch = std::exchange(bulk_items_, {}), write](bulk_writer& w) {
+      write(batch, [&w](const std::string& sql) -> statement& { return w.prepared(sql); });
+    });
+    bulk_items_.reserve(bulk_batch);
+    return;
+  }
+  write(bulk_items_, [this](const std::string& sql) -> statement& { return cached(sql); });
   bulk_items_.clear();
 }
 
@@ -712,6 +855,15 @@ void store::flush_bulk_rows() {
   if (!foreign_keys_off_) flush_bulk_items();
   static const std::string full_batch = outbox_insert_sql(bulk_batch);
   static const std::string one_row = outbox_insert_sql(1);
+  if (writer_) {
+    writer_->post([batch = std::exchange(bulk_rows_, {})](bulk_writer& w) {
+      insert_batched(
+          batch, outbox_insert_columns,
+          [&w](bool full) -> statement& { return w.prepared(full ? full_batch : one_row); }, bind_outbox_row);
+    });
+    bulk_rows_.reserve(bulk_batch);
+    return;
+  }
   insert_batched(
       bulk_rows_, outbox_insert_columns, [&](bool full) -> statement& { return cached(full ? full_batch : one_row); },
       bind_outbox_row);
@@ -759,6 +911,7 @@ bool store::begin_bulk_load() {
   items.reset();
   bulk_items_written_ = 0;
   bulk_ = true;
+  writer_ = std::make_unique<bulk_writer>(db_);
   return true;
 }
 
@@ -782,6 +935,8 @@ void store::end_bulk_load() {
   if (!bulk_) return;
   flush_bulk_items();
   flush_bulk_rows();
+  settle();
+  writer_.reset();
   cache_->statements.clear();
   if (foreign_keys_off_) {
     auto check = db_.prepare("PRAGMA foreign_key_check");
@@ -804,6 +959,7 @@ void store::checkpoint_after_bulk_load() {
 }
 
 void store::abort_bulk_load() {
+  writer_.reset();  // drops what it was not yet handed to write; the rollback undoes the rest
   bulk_items_.clear();
   bulk_rows_.clear();
   cache_->statements.clear();

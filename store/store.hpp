@@ -134,7 +134,7 @@ class store {
   store(const store&) = delete;
   store& operator=(const store&) = delete;
 
-  database& db() { return db_; }
+  database& db();  // waits for a bulk load's writer first (see cached())
   static std::int64_t schema_version();  // the newest migration
   // Applies migrations up to `version` (inclusive count) to a bare database; tests build
   // every earlier schema this way and then open it with a store.
@@ -235,7 +235,10 @@ class store {
   void set_meta(std::string_view key, std::string_view value);
 
  private:
+  // Every statement of the calling thread goes through here; during a bulk load it first
+  // waits until the writer thread has written what it was handed (settle()).
   statement& cached(std::string_view sql);
+  void settle();
   void migrate();
   void flush_bulk_rows();
   void flush_bulk_items();
@@ -255,6 +258,10 @@ class store {
   std::vector<std::string> bulk_index_sql_;  // the indexes a bulk load dropped, to rebuild
   struct cache;
   std::unique_ptr<cache> cache_;
+  // A bulk load writes its batches on a second thread while the engine plans on.
+  // Declared after db_: it stops (and joins) before the connection closes.
+  class bulk_writer;
+  std::unique_ptr<bulk_writer> writer_;
 };
 
 // "YYYY-MM-DD"

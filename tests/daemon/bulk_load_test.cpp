@@ -1,0 +1,200 @@
+// The bulk load of a first plan: its batches are written on a second thread while the
+// caller goes on (store::bulk_writer). Labelled `threads`, so it also runs under TSan.
+#include <doctest/doctest.h>
+
+#include <date/date.h>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+using namespace dondoc;
+using store::row_state;
+
+namespace {
+
+const std::chrono::sys_seconds june_14{date::sys_days{date::year{2026} / 6 / 14}};
+
+std::filesystem::path temp_dir() {
+  std::random_device rd;
+  auto dir = std::filesystem::temp_directory_path() / ("dondoc-bulk-" + std::to_string(rd()));
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+store::outbox_rec make_row(std::string key, std::int64_t occurrence) {
+  store::outbox_rec r;
+  r.key = std::move(key);
+  r.occurrence = occurrence;
+  r.report_id = "r";
+  r.kind = "reminder";
+  r.step_name = "r:1d";
+  r.channel = "email";
+  r.due = r.next_at = june_14;
+  return r;
+}
+
+void add_occurrence(store::store& st) {
+  st.db().exec("INSERT INTO occurrences(report_id, period, name, nominal, title, basis, submit_to, last_day, deadline)"
+               " VALUES('r', '2026', 'r@2026-06-15', '2026-06-15', 'Báo cáo', '', '', '2026-06-15', 0)");
+}
+
+std::int64_t count(store::store& st, const std::string& table) {
+  auto q = st.db().prepare("SELECT count(*) FROM " + table);
+  q.step();
+  return q.get_int(0);
+}
+
+}  // namespace
+
+TEST_CASE("a first load writes its rows in batches, checks their references once, then checks each row again") {
+  const auto dir = temp_dir();
+    store::store st((dir / "dondoc.db").string());
+  add_occurrence(st);
+  const auto row = make_row;
+  {
+    // A load with one dangling reference among 150 rows (two full batches and a rest):
+    // refused as a whole at its end, and nothing of it stays.
+    store::store::first_load_scope scope(st);
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    for (int i = 0; i < 150; ++i) CHECK(st.insert_row(row("k" + std::to_string(i), i == 70 ? 99 : 1)) == 0);
+    CHECK_THROWS_WITH_AS(st.end_bulk_load(), doctest::Contains("of outbox refers to a missing row of occurrences"),
+                         std::runtime_error);
+    st.abort_bulk_load();
+  }
+  CHECK_FALSE(st.row_by_key("k0"));
+  // Outside a first load each row is checked as it is written.
+  CHECK_THROWS_AS(st.insert_row(row("dangling", 99)), store::sqlite_error);
+  std::vector<store::item_rec> items(70);
+  {
+    // The items of a first load are numbered by the store and written in batches too;
+    // each row may refer to its item at once.
+    store::store::first_load_scope scope(st);
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    for (int i = 0; i < 150; ++i) {
+      auto& it = items[static_cast<std::size_t>(i % 70)];
+      if (i < 70) {
+        it.occurrence = 1;
+        it.unit_id = "u" + std::to_string(i);
+        it.unit_name = "Đơn vị " + std::to_string(i);
+        it.unit_kind = "xa";
+        st.insert_item(it, static_cast<std::uint64_t>(i));
+        CHECK(it.id == i + 1);
+      }
+      auto r = row("k" + std::to_string(i), 1);
+      r.item = it.id;
+      r.unit_id = it.unit_id;
+      st.insert_row(std::move(r));
+    }
+    st.end_bulk_load();
+    t.commit();
+  }
+  st.checkpoint_after_bulk_load();
+  for (int i : {0, 63, 64, 127, 128, 149}) {
+    auto r = st.row_by_key("k" + std::to_string(i));
+    REQUIRE_MESSAGE(r, i);
+    CHECK(r->occurrence == 1);
+    CHECK(r->state == row_state::planned);
+    const auto& it = items[static_cast<std::size_t>(i % 70)];
+    CHECK(r->item == it.id);
+    auto stored = st.item_by_code(it.reply_code);
+    REQUIRE(stored);
+    CHECK(stored->id == it.id);
+    CHECK(stored->unit_id == it.unit_id);
+    CHECK(stored->unit_name == it.unit_name);
+  }
+  // The outbox has rows now: no second bulk load, and per-row checks stay on.
+  { store::store::first_load_scope scope(st); }
+  CHECK_FALSE(st.begin_bulk_load());
+  CHECK_THROWS_AS(st.insert_row(row("dangling", 99)), store::sqlite_error);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+TEST_CASE("a first load of many batches: the caller's own statements wait for what it handed over") {
+  const auto dir = temp_dir();
+  store::store st((dir / "dondoc.db").string());
+  add_occurrence(st);
+  constexpr int units = 700, per_unit = 9;
+  {
+    store::store::first_load_scope scope(st);
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    for (int u = 0; u < units; ++u) {
+      store::item_rec it;
+      it.occurrence = 1;
+      it.unit_id = "u" + std::to_string(u);
+      it.unit_name = "Đơn vị " + std::to_string(u);
+      it.unit_kind = "xa";
+      st.insert_item(it, static_cast<std::uint64_t>(u));
+      for (int k = 0; k < per_unit; ++k) {
+        auto r = make_row("u" + std::to_string(u) + "/" + std::to_string(k), 1);
+        r.item = it.id;
+        r.unit_id = it.unit_id;
+        st.insert_row(std::move(r));
+      }
+      st.put_tracking({"r", it.unit_id, june_14, "fp" + std::to_string(u), date::sys_days{date::year{2027} / 1 / 1}});
+      if (u % 100 == 99) {
+        // A statement of the caller's in the middle of the load sees every full batch it
+        // handed over (the rest, under one batch, is still in its hands).
+        CHECK(count(st, "outbox") == (u + 1) * per_unit / 64 * 64);
+        CHECK(count(st, "items") == (u + 1) / 64 * 64);
+        CHECK(count(st, "tracking") == u + 1);
+      }
+    }
+    st.end_bulk_load();
+    t.commit();
+  }
+  st.checkpoint_after_bulk_load();
+  CHECK(st.rows_of_occurrence(1).size() == static_cast<std::size_t>(units * per_unit));
+  CHECK(st.items_of_occurrence(1).size() == static_cast<std::size_t>(units));
+  const auto tracking = st.load_tracking();
+  REQUIRE(tracking.size() == static_cast<std::size_t>(units));
+  CHECK(tracking.back().fingerprint.rfind("fp", 0) == 0);
+  auto r = st.row_by_key("u699/8");
+  REQUIRE(r);
+  CHECK(r->unit_id == "u699");
+  CHECK(r->item == 700);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+TEST_CASE("a write that fails on the writer's thread fails the load on the caller's, and nothing of it stays") {
+  const auto dir = temp_dir();
+  store::store st((dir / "dondoc.db").string());
+  add_occurrence(st);
+  {
+    // Outside a first_load_scope each row's references are checked as the writer writes
+    // it: row 100 refers to an occurrence that does not exist.
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    bool failed = false;
+    try {
+      for (int i = 0; i < 2000; ++i) st.insert_row(make_row("k" + std::to_string(i), i == 100 ? 99 : 1));
+      st.end_bulk_load();
+    } catch (const store::sqlite_error& e) {
+      failed = true;
+      CHECK(std::string(e.what()).find("FOREIGN KEY") != std::string::npos);
+    }
+    CHECK(failed);
+    st.abort_bulk_load();
+  }
+  CHECK_FALSE(st.row_by_key("k0"));
+  CHECK(st.rows_of_occurrence(1).empty());
+  // The store is usable afterwards, and a new load goes through.
+  {
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    for (int i = 0; i < 200; ++i) st.insert_row(make_row("k" + std::to_string(i), 1));
+    st.end_bulk_load();
+    t.commit();
+  }
+  st.checkpoint_after_bulk_load();
+  CHECK(st.rows_of_occurrence(1).size() == 200);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
