@@ -115,8 +115,10 @@ class NotifySocket:
         self.sock.bind(self.path)
         self.sock.settimeout(0.2)
         self.messages = []
+        self.arrival = []  # time.time() at which each message was received
         self._stop = False
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
@@ -128,20 +130,33 @@ class NotifySocket:
                 continue
             except OSError:
                 return
-            with self._lock:
+            with self._arrived:
                 self.messages.append(data.decode("utf-8", "replace"))
+                self.arrival.append(time.time())
+                self._arrived.notify_all()
+
+    def _count(self, needle):
+        return sum(1 for m in self.messages if needle in m.split("\n"))
 
     def count(self, needle):
         with self._lock:
-            return sum(1 for m in self.messages if needle in m.split("\n"))
+            return self._count(needle)
+
+    def arrival_of(self, needle, nth):
+        """When the nth (1-based) message containing `needle` arrived, or None."""
+        with self._lock:
+            seen = 0
+            for m, t in zip(self.messages, self.arrival):
+                if needle in m.split("\n"):
+                    seen += 1
+                    if seen == nth:
+                        return t
+        return None
 
     def wait_for(self, needle, at_least=1, timeout=30):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.count(needle) >= at_least:
-                return True
-            time.sleep(0.05)
-        return False
+        # Woken by each message as it arrives (the benches time READY=1 by this).
+        with self._arrived:
+            return self._arrived.wait_for(lambda: self._count(needle) >= at_least, timeout)
 
     def close(self):
         self._stop = True
