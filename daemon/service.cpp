@@ -57,6 +57,14 @@ std::chrono::seconds test_clock_offset() {
   return std::chrono::seconds{offset};
 }
 
+// TEST ONLY, with DONDOC_TEST_CLOCK_FILE: the longest idle sleep of the dispatch loop is
+// 10 s instead of 60 s, so the clock-step scenario sees its steps noticed in seconds
+// rather than a minute each (the detection itself is the same code). Unset: 60 s.
+std::chrono::seconds max_idle_wait() {
+  static const bool test_clock = std::getenv("DONDOC_TEST_CLOCK_FILE") != nullptr;
+  return test_clock ? std::chrono::seconds{10} : std::chrono::seconds{60};
+}
+
 sys_seconds wall_now() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + test_clock_offset();
 }
@@ -411,12 +419,12 @@ struct service::impl {
       return;
     }
     for (auto& j : jobs) send(std::move(j), now);
-    std::chrono::seconds wait = 60s;
+    std::chrono::seconds wait = max_idle_wait();
     try {
       if (auto next = eng->next_wake()) {
         auto d = *next - wall_now();
         if (d < 0s) d = jobs.empty() ? 1s : 0s;  // due but not claimable now: capacity, or deferred
-        wait = std::min<std::chrono::seconds>(60s, d);
+        wait = std::min<std::chrono::seconds>(max_idle_wait(), d);
       }
     } catch (const std::exception& e) {
       db_failed(e);

@@ -34,7 +34,7 @@ SCENARIOS = [
     ("smtp_down", "scenario_smtp_down", dict(units=250, outage=60, steps=4), dict(units=2000, outage=60, steps=5)),
     ("sms_faults", "scenario_sms_faults", dict(units=60, phase=10), dict(units=400, phase=60)),
     ("disk_full", "scenario_disk_full", dict(units=400, full=20), dict(units=3000, full=120)),
-    ("clock", "scenario_clock", dict(units=150, hold_back=65), dict(units=1500, hold_back=65)),
+    ("clock", "scenario_clock", dict(units=150, hold_back=15), dict(units=1500, hold_back=15)),
     ("reloads", "scenario_reloads", dict(units=200, reloads=100, flow=60), dict(units=2000, reloads=100, flow=180)),
     ("hostile_http", "scenario_hostile_http", dict(units=200, flood=40), dict(units=1000, flood=300)),
 ]
