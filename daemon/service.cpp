@@ -1,6 +1,8 @@
 // The running daemon. One io_context on one thread is the implicit strand: the dispatch
 // loop, notifier completions, HTTP handlers and timers all run there, so the store needs
-// no locks. The loop sleeps until the earliest due row (at most 60 s), re-reads the wall
+// no locks (the one exception is before READY=1: a first plan on an empty outbox has its
+// batches written by the store's own bulk writer thread, store::bulk_writer, while the
+// engine plans on — the connection passes between the two, never shared at once). The loop sleeps until the earliest due row (at most 60 s), re-reads the wall
 // clock (a jump is logged; the catch-up rules absorb it), claims what is due within each
 // channel's concurrency, and hands the messages to the notifiers. Outcomes and HTTP
 // writes are committed in batches. A database that cannot be written (disk full) is
