@@ -1,8 +1,8 @@
 // The running daemon. One io_context on one thread is the implicit strand: the dispatch
 // loop, notifier completions, HTTP handlers and timers all run there, so the store needs
-// no locks (the one exception is before READY=1: a first plan on an empty outbox has its
-// batches written by the store's own bulk writer thread, store::bulk_writer, while the
-// engine plans on — the connection passes between the two, never shared at once). The loop sleeps until the earliest due row (at most 60 s), re-reads the wall
+// no locks (the one exception: a plan on an empty outbox — a first start — has its batches
+// written by the store's own bulk writer thread, store::bulk_writer, while the engine
+// plans on; the connection passes between the two, never shared at once). The loop sleeps until the earliest due row (at most 60 s), re-reads the wall
 // clock (a jump is logged; the catch-up rules absorb it), claims what is due within each
 // channel's concurrency, and hands the messages to the notifiers. Outcomes and HTTP
 // writes are committed in batches. A database that cannot be written (disk full) is
@@ -308,11 +308,18 @@ struct service::impl {
     if (imap) imap->start();  // email replies
     post_dispatch();
     // A first start's plan is in the WAL; copy it into the database file now, not before READY.
+    post_bulk_checkpoint();
+  }
+
+  // After a reconciliation that bulk-loaded (an empty outbox: a first start, or a daily
+  // run or reload after a first start that planned nothing): the WAL into the database
+  // file, automatic checkpoints back on. Nothing when no bulk load ran.
+  void post_bulk_checkpoint() {
     asio::post(io, [this] {
       try {
         db->checkpoint_after_bulk_load();
       } catch (const std::exception& e) {
-        spdlog::warn("store: checkpoint after the first plan: {}", e.what());
+        spdlog::warn("store: checkpoint after a bulk load: {}", e.what());
       }
     });
   }
@@ -558,6 +565,7 @@ struct service::impl {
       note_plan({}, false, e.what());
       db_failed(e);
     }
+    post_bulk_checkpoint();
     post_dispatch();
   }
 
@@ -649,6 +657,7 @@ struct service::impl {
       note_plan({}, false, e.what());
       db_failed(e);
     }
+    post_bulk_checkpoint();
     app.health.last_reload = reload_info{now, true, {}};
     app.health.last_reload_ok_at = now;  // for /metrics
     app.health.config_files = cfg->files;

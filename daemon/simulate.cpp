@@ -216,6 +216,7 @@ simulation_result simulate(std::shared_ptr<const config::config> cfg, const simu
       eng.reconcile(now);
       eng.housekeeping(now);
       tx.commit();
+      st.checkpoint_after_bulk_load();  // when that reconciliation bulk-loaded an empty outbox
       midnight = next_midnight(now);
     }
   }

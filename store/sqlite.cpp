@@ -165,6 +165,7 @@ transaction::transaction(database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); 
 transaction::~transaction() {
   if (!done_) {
     try {
+      db_.transaction_ending(false);
       db_.exec("ROLLBACK");
     } catch (...) {
       // The transaction may already be gone (e.g. after SQLITE_FULL rolled it back).
@@ -173,6 +174,7 @@ transaction::~transaction() {
 }
 
 void transaction::commit() {
+  db_.transaction_ending(true);
   db_.exec("COMMIT");
   done_ = true;
 }

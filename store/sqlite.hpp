@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -89,8 +90,17 @@ class database {
   std::int64_t user_version();
   void set_user_version(std::int64_t v);
 
+  // Called by a transaction just before it commits (true) or rolls back (false): the
+  // store lets its bulk writer thread finish, or stops it, so that no other thread holds
+  // the connection when the transaction ends.
+  void on_transaction_end(std::function<void(bool commit)> f) { before_end_ = std::move(f); }
+  void transaction_ending(bool commit) {
+    if (before_end_) before_end_(commit);
+  }
+
  private:
   sqlite3* db_ = nullptr;
+  std::function<void(bool)> before_end_;
 };
 
 // Commits on commit(); rolls back when destroyed without it.

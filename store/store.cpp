@@ -448,7 +448,17 @@ class store::bulk_writer {
   std::thread thread_;  // last: starts once the rest is built
 };
 
-store::store(const std::string& path) : db_(path), cache_(std::make_unique<cache>()) { migrate(); }
+store::store(const std::string& path) : db_(path), cache_(std::make_unique<cache>()) {
+  migrate();
+  // A transaction ending while a bulk load's writer is alive (an exception left the load
+  // before abort_bulk_load): a commit waits for it, a rollback stops it first — never
+  // COMMIT or ROLLBACK beside a statement of the writer's.
+  db_.on_transaction_end([this](bool commit) {
+    if (!writer_) return;
+    if (commit) settle();
+    else writer_.reset();
+  });
+}
 
 store::~store() = default;
 
@@ -889,30 +899,49 @@ bool store::outbox_empty() {
 
 bool store::begin_bulk_load() {
   if (bulk_ || !outbox_empty()) return false;
-  cache_->statements.clear();  // statements may refer to the indexes
-  bulk_index_sql_.clear();
-  for (const auto name : bulk_indexes) {
-    auto def = db_.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?");
-    def.bind(1, name);
-    if (!def.step()) continue;
-    bulk_index_sql_.push_back(def.get_text(0));
-    def.reset();
-    db_.exec(fmt::format("DROP INDEX {}", name));
+  // The writer's thread first: if it cannot start, nothing has changed yet.
+  auto writer = std::make_unique<bulk_writer>(db_);
+  try {
+    cache_->statements.clear();  // statements may refer to the indexes
+    bulk_index_sql_.clear();
+    for (const auto name : bulk_indexes) {
+      auto def = db_.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?");
+      def.bind(1, name);
+      if (!def.step()) continue;
+      bulk_index_sql_.push_back(def.get_text(0));
+      def.reset();
+      db_.exec(fmt::format("DROP INDEX {}", name));
+    }
+    // The whole first plan stays in the page cache until it commits (no spill to the WAL
+    // and back while the indexes are built); given back afterwards.
+    db_.exec("PRAGMA cache_size=-1048576");
+    // The commit writes the load to the WAL (durable there); copying it into the database
+    // file waits for checkpoint_after_bulk_load(), after READY, instead of the commit.
+    checkpoint_pending_ = true;
+    db_.exec("PRAGMA wal_autocheckpoint=0");
+    auto& items = cached("SELECT 1 FROM items LIMIT 1");
+    bulk_items_empty_ = !items.step();
+    items.reset();
+  } catch (...) {
+    restore_bulk_settings();  // the caller's rollback restores the dropped indexes
+    throw;
   }
-  // The whole first plan stays in the page cache until it commits (no spill to the WAL
-  // and back while the indexes are built); given back afterwards.
-  db_.exec("PRAGMA cache_size=-1048576");
-  // The commit writes the load to the WAL (durable there); copying it into the database
-  // file waits for checkpoint_after_bulk_load(), after READY, instead of the commit.
-  db_.exec("PRAGMA wal_autocheckpoint=0");
-  checkpoint_pending_ = true;
-  auto& items = cached("SELECT 1 FROM items LIMIT 1");
-  bulk_items_empty_ = !items.step();
-  items.reset();
   bulk_items_written_ = 0;
   bulk_ = true;
-  writer_ = std::make_unique<bulk_writer>(db_);
+  writer_ = std::move(writer);
   return true;
+}
+
+void store::restore_bulk_settings() noexcept {
+  bulk_index_sql_.clear();
+  bulk_codes_.clear();
+  checkpoint_pending_ = false;
+  try {
+    db_.exec(database::default_cache_size);
+    db_.exec(database::default_autocheckpoint);
+  } catch (const std::exception& e) {
+    spdlog::error("store: the page cache and checkpoint settings could not be restored: {}", e.what());
+  }
 }
 
 store::first_load_scope::first_load_scope(store& st) : st_(st) {
@@ -958,17 +987,15 @@ void store::checkpoint_after_bulk_load() {
   db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-void store::abort_bulk_load() {
-  writer_.reset();  // drops what it was not yet handed to write; the rollback undoes the rest
+void store::abort_bulk_load() noexcept {
+  // Stops the writer (what it was not yet handed is dropped) before the caller's rollback
+  // undoes the rest; called from an unwinding guard, so it does not throw.
+  writer_.reset();
   bulk_items_.clear();
   bulk_rows_.clear();
   cache_->statements.clear();
-  db_.exec(database::default_cache_size);
-  db_.exec(database::default_autocheckpoint);
-  checkpoint_pending_ = false;
   bulk_ = false;
-  bulk_index_sql_.clear();
-  bulk_codes_.clear();
+  restore_bulk_settings();
 }
 
 std::vector<outbox_rec> store::rows_of_item(std::int64_t item) {

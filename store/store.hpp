@@ -3,7 +3,8 @@
 // key), the audit log, and small bookkeeping tables. SQLite today; the interface is the
 // narrow set of operations the engine needs, so a PostgreSQL backend can be added
 // without touching the scheduler or the notifiers (DESIGN.md "Scale-out path").
-// The daemon is the only writer; all calls happen on its one thread.
+// The daemon is the only writer; all calls happen on its one thread (a bulk load's
+// batches are written by the store's own writer thread, see begin_bulk_load()).
 #pragma once
 
 #include <chrono>
@@ -170,7 +171,9 @@ class store {
   std::int64_t insert_row(outbox_rec&& r);
   // Inside a transaction on an empty outbox: drops its secondary indexes for a bulk insert
   // (returns false, doing nothing, when the outbox has rows); end_bulk_load() writes the
-  // last batch and rebuilds them. Outbox reads do not see the load in between.
+  // last batch and rebuilds them. In between, full batches are written by a second thread
+  // (store::bulk_writer) while the caller goes on; the caller's own statements wait for
+  // it, and see what was handed over, not the rest of a batch.
   bool begin_bulk_load();
   void end_bulk_load();
   // Outside any transaction (SQLite ignores the switch inside one): on an empty outbox,
@@ -188,7 +191,9 @@ class store {
    private:
     store& st_;
   };
-  void abort_bulk_load();  // after a rollback (which restored the indexes)
+  // After a failed load, before the rollback (which restores the indexes): stops the
+  // writer thread. A transaction that ends while the writer is alive stops it first too.
+  void abort_bulk_load() noexcept;
   // After a bulk load committed (or rolled back): copies the WAL into the database file
   // and turns automatic checkpoints back on. Does nothing when no bulk load ran.
   void checkpoint_after_bulk_load();
@@ -239,6 +244,7 @@ class store {
   // waits until the writer thread has written what it was handed (settle()).
   statement& cached(std::string_view sql);
   void settle();
+  void restore_bulk_settings() noexcept;  // page cache, checkpoints: back to the defaults
   void migrate();
   void flush_bulk_rows();
   void flush_bulk_items();

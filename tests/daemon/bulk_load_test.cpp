@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <sqlite3.h>
+
 #include "store/store.hpp"
 
 using namespace dondoc;
@@ -60,7 +62,7 @@ TEST_CASE("a first load writes its rows in batches, checks their references once
     store::store::first_load_scope scope(st);
     store::transaction t(st.db());
     REQUIRE(st.begin_bulk_load());
-    for (int i = 0; i < 150; ++i) CHECK(st.insert_row(row("k" + std::to_string(i), i == 70 ? 99 : 1)) == 0);
+    for (int i = 0; i < 150; ++i) st.insert_row(row("k" + std::to_string(i), i == 70 ? 99 : 1));
     CHECK_THROWS_WITH_AS(st.end_bulk_load(), doctest::Contains("of outbox refers to a missing row of occurrences"),
                          std::runtime_error);
     st.abort_bulk_load();
@@ -195,6 +197,40 @@ TEST_CASE("a write that fails on the writer's thread fails the load on the calle
   }
   st.checkpoint_after_bulk_load();
   CHECK(st.rows_of_occurrence(1).size() == 200);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+TEST_CASE("a load left by an exception on the caller's side: the writer stops before the rollback, nothing stays") {
+  const auto dir = temp_dir();
+  store::store st((dir / "dondoc.db").string());
+  add_occurrence(st);
+  // Each way out: the guard's abort first (the engine's order), or the transaction's
+  // rollback first (its end stops the writer itself) — with batches queued and in flight.
+  for (const bool abort_first : {true, false}) {
+    CAPTURE(abort_first);
+    try {
+      store::store::first_load_scope scope(st);
+      store::transaction t(st.db());
+      REQUIRE(st.begin_bulk_load());
+      for (int i = 0; i < 5000; ++i) st.insert_row(make_row("k" + std::to_string(i), 1));
+      if (abort_first) st.abort_bulk_load();
+      throw std::runtime_error("the plan failed");
+    } catch (const std::runtime_error&) {
+    }
+    st.abort_bulk_load();  // harmless a second time
+    CHECK(sqlite3_get_autocommit(st.db().handle()) != 0);  // no transaction left open
+    CHECK(count(st, "outbox") == 0);  // nothing written outside the rolled-back transaction
+  }
+  {
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    for (int i = 0; i < 100; ++i) st.insert_row(make_row("k" + std::to_string(i), 1));
+    st.end_bulk_load();
+    t.commit();
+  }
+  st.checkpoint_after_bulk_load();
+  CHECK(count(st, "outbox") == 100);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
