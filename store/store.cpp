@@ -471,6 +471,16 @@ void store::settle() {
   if (writer_) writer_->settle();
 }
 
+void store::write_bulk(std::function<void(const prepare_fn&)> write) {
+  if (writer_) {
+    writer_->post([write = std::move(write)](bulk_writer& w) {
+      write([&w](const std::string& sql) -> statement& { return w.prepared(sql); });
+    });
+    return;
+  }
+  write([this](const std::string& sql) -> statement& { return cached(sql); });
+}
+
 std::int64_t store::schema_version() { return static_cast<std::int64_t>(migrations.size()); }
 
 void store::migrate_to(database& db, std::int64_t want) {
@@ -519,19 +529,16 @@ void store::put_tracking(const tracking_rec& t) {
       "INSERT INTO tracking(report_id, unit_id, since, fingerprint, planned_through) VALUES(?,?,?,?,?) "
       "ON CONFLICT(report_id, unit_id) DO UPDATE SET fingerprint = excluded.fingerprint, "
       "planned_through = excluded.planned_through";
-  auto write = [](statement& st, const tracking_rec& rec) {
-    st.bind(1, rec.report_id)
-        .bind(2, rec.unit_id)
-        .bind(3, secs(rec.since))
-        .bind(4, rec.fingerprint)
-        .bind(5, iso_day(rec.planned_through))
+  // During a bulk load, written by the writer thread in order with the batches.
+  write_bulk([t](const prepare_fn& prepare) {
+    prepare(sql)
+        .bind(1, t.report_id)
+        .bind(2, t.unit_id)
+        .bind(3, secs(t.since))
+        .bind(4, t.fingerprint)
+        .bind(5, iso_day(t.planned_through))
         .run();
-  };
-  if (writer_) {
-    writer_->post([t, write](bulk_writer& w) { write(w.prepared(sql), t); });
-    return;
-  }
-  write(cached(sql), t);
+  });
 }
 
 // --- occurrences ------------------------------------------------------------------------
@@ -707,9 +714,9 @@ void store::flush_bulk_items() {
   static const std::string full_batch = values_sql(head, "(?,?,?,?,?,?,?,?)", bulk_batch);
   static const std::string one_row = values_sql(head, "(?,?,?,?,?,?,?,?)", 1);
   bulk_items_written_ += static_cast<std::int64_t>(bulk_items_.size());
-  auto write = [](const std::vector<item_rec>& batch, const std::function<statement&(const std::string&)>& prepared) {
+  write_bulk([batch = std::exchange(bulk_items_, {})](const prepare_fn& prepare) {
     insert_batched(
-        batch, 8, [&](bool full) -> statement& { return prepared(full ? full_batch : one_row); },
+        batch, 8, [&](bool full) -> statement& { return prepare(full ? full_batch : one_row); },
         [](statement& st, int b, const item_rec& it) {
           st.bind(b + 1, it.id)
               .bind(b + 2, it.occurrence)
@@ -720,16 +727,8 @@ void store::flush_bulk_items() {
               .bind(b + 7, it.in_plan)
               .bind_static(b + 8, it.reply_code);
         });
-  };
-  if (writer_) {
-    writer_->post([batch = std::exchange(bulk_items_, {}), write](bulk_writer& w) {
-      write(batch, [&w](const std::string& sql) -> statement& { return w.prepared(sql); });
-    });
-    bulk_items_.reserve(bulk_batch);
-    return;
-  }
-  write(bulk_items_, [this](const std::string& sql) -> statement& { return cached(sql); });
-  bulk_items_.clear();
+  });
+  bulk_items_.reserve(bulk_batch);
 }
 
 void store::insert_item(item_rec& it, std::uint64_t random_seed) {
@@ -865,19 +864,12 @@ void store::flush_bulk_rows() {
   if (!foreign_keys_off_) flush_bulk_items();
   static const std::string full_batch = outbox_insert_sql(bulk_batch);
   static const std::string one_row = outbox_insert_sql(1);
-  if (writer_) {
-    writer_->post([batch = std::exchange(bulk_rows_, {})](bulk_writer& w) {
-      insert_batched(
-          batch, outbox_insert_columns,
-          [&w](bool full) -> statement& { return w.prepared(full ? full_batch : one_row); }, bind_outbox_row);
-    });
-    bulk_rows_.reserve(bulk_batch);
-    return;
-  }
-  insert_batched(
-      bulk_rows_, outbox_insert_columns, [&](bool full) -> statement& { return cached(full ? full_batch : one_row); },
-      bind_outbox_row);
-  bulk_rows_.clear();
+  write_bulk([batch = std::exchange(bulk_rows_, {})](const prepare_fn& prepare) {
+    insert_batched(
+        batch, outbox_insert_columns, [&](bool full) -> statement& { return prepare(full ? full_batch : one_row); },
+        bind_outbox_row);
+  });
+  bulk_rows_.reserve(bulk_batch);
 }
 
 // The outbox indexes in random order (the key is a hash, next_at follows the plan, not the

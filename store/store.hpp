@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -244,6 +245,10 @@ class store {
   // waits until the writer thread has written what it was handed (settle()).
   statement& cached(std::string_view sql);
   void settle();
+  // Runs a bulk load's write with `prepare(sql)` giving its statements: handed to the bulk
+  // writer's thread when there is one (its own statements), else here (the cache).
+  using prepare_fn = std::function<statement&(const std::string&)>;
+  void write_bulk(std::function<void(const prepare_fn&)> write);
   void restore_bulk_settings() noexcept;  // page cache, checkpoints: back to the defaults
   void migrate();
   void flush_bulk_rows();

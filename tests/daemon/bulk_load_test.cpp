@@ -4,6 +4,7 @@
 
 #include <date/date.h>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -19,12 +20,27 @@ namespace {
 
 const std::chrono::sys_seconds june_14{date::sys_days{date::year{2026} / 6 / 14}};
 
-std::filesystem::path temp_dir() {
-  std::random_device rd;
-  auto dir = std::filesystem::temp_directory_path() / ("dondoc-bulk-" + std::to_string(rd()));
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+// A store in a fresh temporary directory, with one occurrence (id 1); the directory is
+// removed at the end, after the store is closed.
+struct fresh_store {
+  std::filesystem::path dir;
+  std::optional<store::store> st;
+  fresh_store() {
+    std::random_device rd;
+    dir = std::filesystem::temp_directory_path() / ("dondoc-bulk-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    st.emplace((dir / "dondoc.db").string());
+    st->db().exec("INSERT INTO occurrences(report_id, period, name, nominal, title, basis, submit_to, last_day, "
+                  "deadline) VALUES('r', '2026', 'r@2026-06-15', '2026-06-15', 'Báo cáo', '', '', '2026-06-15', 0)");
+  }
+  ~fresh_store() {
+    st.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  fresh_store(const fresh_store&) = delete;
+  fresh_store& operator=(const fresh_store&) = delete;
+};
 
 store::outbox_rec make_row(std::string key, std::int64_t occurrence) {
   store::outbox_rec r;
@@ -38,9 +54,25 @@ store::outbox_rec make_row(std::string key, std::int64_t occurrence) {
   return r;
 }
 
-void add_occurrence(store::store& st) {
-  st.db().exec("INSERT INTO occurrences(report_id, period, name, nominal, title, basis, submit_to, last_day, deadline)"
-               " VALUES('r', '2026', 'r@2026-06-15', '2026-06-15', 'Báo cáo', '', '', '2026-06-15', 0)");
+store::item_rec make_item(int n) {
+  store::item_rec it;
+  it.occurrence = 1;
+  it.unit_id = "u" + std::to_string(n);
+  it.unit_name = "Đơn vị " + std::to_string(n);
+  it.unit_kind = "xa";
+  return it;
+}
+
+// A bulk load of `rows` rows (keys k0, k1, …) of occurrence 1, committed.
+void load_rows(store::store& st, int rows) {
+  {
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    for (int i = 0; i < rows; ++i) st.insert_row(make_row("k" + std::to_string(i), 1));
+    st.end_bulk_load();
+    t.commit();
+  }
+  st.checkpoint_after_bulk_load();
 }
 
 std::int64_t count(store::store& st, const std::string& table) {
@@ -51,10 +83,9 @@ std::int64_t count(store::store& st, const std::string& table) {
 
 }  // namespace
 
-TEST_CASE("a first load writes its rows in batches, checks their references once, then checks each row again") {
-  const auto dir = temp_dir();
-    store::store st((dir / "dondoc.db").string());
-  add_occurrence(st);
+TEST_CASE("a first load checks its references once, at its end; outside it each row is checked as written") {
+  fresh_store env;
+  auto& st = *env.st;
   const auto row = make_row;
   {
     // A load with one dangling reference among 150 rows (two full batches and a rest):
@@ -80,10 +111,7 @@ TEST_CASE("a first load writes its rows in batches, checks their references once
     for (int i = 0; i < 150; ++i) {
       auto& it = items[static_cast<std::size_t>(i % 70)];
       if (i < 70) {
-        it.occurrence = 1;
-        it.unit_id = "u" + std::to_string(i);
-        it.unit_name = "Đơn vị " + std::to_string(i);
-        it.unit_kind = "xa";
+        it = make_item(i);
         st.insert_item(it, static_cast<std::uint64_t>(i));
         CHECK(it.id == i + 1);
       }
@@ -113,25 +141,18 @@ TEST_CASE("a first load writes its rows in batches, checks their references once
   { store::store::first_load_scope scope(st); }
   CHECK_FALSE(st.begin_bulk_load());
   CHECK_THROWS_AS(st.insert_row(row("dangling", 99)), store::sqlite_error);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
 }
 
 TEST_CASE("a first load of many batches: the caller's own statements wait for what it handed over") {
-  const auto dir = temp_dir();
-  store::store st((dir / "dondoc.db").string());
-  add_occurrence(st);
+  fresh_store env;
+  auto& st = *env.st;
   constexpr int units = 700, per_unit = 9;
   {
     store::store::first_load_scope scope(st);
     store::transaction t(st.db());
     REQUIRE(st.begin_bulk_load());
     for (int u = 0; u < units; ++u) {
-      store::item_rec it;
-      it.occurrence = 1;
-      it.unit_id = "u" + std::to_string(u);
-      it.unit_name = "Đơn vị " + std::to_string(u);
-      it.unit_kind = "xa";
+      auto it = make_item(u);
       st.insert_item(it, static_cast<std::uint64_t>(u));
       for (int k = 0; k < per_unit; ++k) {
         auto r = make_row("u" + std::to_string(u) + "/" + std::to_string(k), 1);
@@ -161,14 +182,11 @@ TEST_CASE("a first load of many batches: the caller's own statements wait for wh
   REQUIRE(r);
   CHECK(r->unit_id == "u699");
   CHECK(r->item == 700);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
 }
 
 TEST_CASE("a write that fails on the writer's thread fails the load on the caller's, and nothing of it stays") {
-  const auto dir = temp_dir();
-  store::store st((dir / "dondoc.db").string());
-  add_occurrence(st);
+  fresh_store env;
+  auto& st = *env.st;
   {
     // Outside a first_load_scope each row's references are checked as the writer writes
     // it: row 100 refers to an occurrence that does not exist.
@@ -188,23 +206,13 @@ TEST_CASE("a write that fails on the writer's thread fails the load on the calle
   CHECK_FALSE(st.row_by_key("k0"));
   CHECK(st.rows_of_occurrence(1).empty());
   // The store is usable afterwards, and a new load goes through.
-  {
-    store::transaction t(st.db());
-    REQUIRE(st.begin_bulk_load());
-    for (int i = 0; i < 200; ++i) st.insert_row(make_row("k" + std::to_string(i), 1));
-    st.end_bulk_load();
-    t.commit();
-  }
-  st.checkpoint_after_bulk_load();
+  load_rows(st, 200);
   CHECK(st.rows_of_occurrence(1).size() == 200);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
 }
 
 TEST_CASE("a load left by an exception on the caller's side: the writer stops before the rollback, nothing stays") {
-  const auto dir = temp_dir();
-  store::store st((dir / "dondoc.db").string());
-  add_occurrence(st);
+  fresh_store env;
+  auto& st = *env.st;
   // Each way out: the guard's abort first (the engine's order), or the transaction's
   // rollback first (its end stops the writer itself) — with batches queued and in flight.
   for (const bool abort_first : {true, false}) {
@@ -222,15 +230,6 @@ TEST_CASE("a load left by an exception on the caller's side: the writer stops be
     CHECK(sqlite3_get_autocommit(st.db().handle()) != 0);  // no transaction left open
     CHECK(count(st, "outbox") == 0);  // nothing written outside the rolled-back transaction
   }
-  {
-    store::transaction t(st.db());
-    REQUIRE(st.begin_bulk_load());
-    for (int i = 0; i < 100; ++i) st.insert_row(make_row("k" + std::to_string(i), 1));
-    st.end_bulk_load();
-    t.commit();
-  }
-  st.checkpoint_after_bulk_load();
+  load_rows(st, 100);  // and a new load goes through
   CHECK(count(st, "outbox") == 100);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
 }
