@@ -243,11 +243,8 @@ reconcile_stats engine::reconcile(sys_seconds now) {
     store_.put_tracking(t);
   }
   if (bulk) {
-    const auto t0 = std::chrono::steady_clock::now();
-    store_.end_bulk_load();
+    store_.end_bulk_load();  // logs its phases at debug level
     guard.on = false;
-    spdlog::debug("first plan: indexes built in {} ms",
-                  std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
   }
   return stats;
 }

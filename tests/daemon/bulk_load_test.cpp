@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <date/date.h>
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -232,4 +235,59 @@ TEST_CASE("a load left by an exception on the caller's side: the writer stops be
   }
   load_rows(st, 100);  // and a new load goes through
   CHECK(count(st, "outbox") == 100);
+}
+
+TEST_CASE("a first load too large for one sort run: its indexes are whole, the connection's settings restored") {
+  // The indexes are rebuilt at the end of the load by SQLite's sorter in runs of 4 MiB from
+  // temporary files, with a worker thread (store.cpp, threaded_sort): 160,000 keys of 26
+  // characters need several runs and the merge.
+  fresh_store env;
+  auto& st = *env.st;
+  constexpr int rows = 160'000;
+  std::vector<std::int64_t> next_ats;
+  std::mt19937_64 rng(20261128);
+  {
+    store::transaction t(st.db());
+    REQUIRE(st.begin_bulk_load());
+    for (int i = 0; i < rows; ++i) {
+      // Keys and times in random order, as a plan gives them (the key is a hash).
+      auto r = make_row(fmt::format("{:026x}", rng()).substr(0, 26), 1);
+      r.next_at = r.due = june_14 + std::chrono::minutes{static_cast<std::int64_t>(rng() % 500'000)};
+      next_ats.push_back(r.next_at.time_since_epoch().count());
+      st.insert_row(std::move(r));
+    }
+    st.end_bulk_load();
+    t.commit();
+  }
+  st.checkpoint_after_bulk_load();
+  auto text = [&](const std::string& sql) {
+    auto q = st.db().prepare(sql);
+    REQUIRE(q.step());
+    return q.get_text(0);
+  };
+  CHECK(text("PRAGMA integrity_check") == "ok");
+  CHECK(text("SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE name IN "
+             "('outbox_key', 'outbox_planned') ORDER BY name)") == "outbox_key,outbox_planned");
+  CHECK(text("PRAGMA temp_store") == "2");  // MEMORY, as the connection was opened
+  CHECK(text("PRAGMA threads") == "0");
+  CHECK(text("PRAGMA cache_spill") != "0");
+  // The planned index gives every row, in time order.
+  std::sort(next_ats.begin(), next_ats.end());
+  std::vector<std::int64_t> by_index;
+  auto planned = st.db().prepare("SELECT next_at FROM outbox INDEXED BY outbox_planned WHERE state = 'planned' "
+                                 "ORDER BY next_at");
+  while (planned.step()) by_index.push_back(planned.get_int(0));
+  CHECK(by_index == next_ats);
+  // The key index finds each key and refuses a second row with one.
+  auto first = st.db().prepare("SELECT key, id FROM outbox WHERE id IN (1, 80000, 160000) ORDER BY id");
+  int found = 0;
+  while (first.step()) {
+    auto r = st.row_by_key(first.get_text(0));
+    REQUIRE(r);
+    CHECK(r->id == first.get_int(1));
+    ++found;
+  }
+  CHECK(found == 3);
+  CHECK(count(st, "outbox") == rows);
+  CHECK_THROWS_AS(st.insert_row(make_row(text("SELECT key FROM outbox WHERE id = 1234"), 1)), store::sqlite_error);
 }
