@@ -18,7 +18,7 @@ namespace {
 
 struct simulate_args {
   std::string config = default_config_path;
-  std::string from, to, replies, format = "table", keep_store;
+  std::string from, to, replies, format = "table", keep_store, outbox;
 };
 
 const char* status_vi(const std::string& s) {
@@ -44,6 +44,7 @@ int run_simulate(const simulate_args& a) {
   opts.from = *from;
   opts.to = *to;
   opts.store_dir = a.keep_store;
+  opts.outbox_dir = a.outbox;
   if (!a.replies.empty()) {
     std::ifstream in(a.replies, std::ios::binary);
     if (!in) {
@@ -75,9 +76,10 @@ int run_simulate(const simulate_args& a) {
     }
     return exit_ok;
   }
+  const bool kept = !a.keep_store.empty() || !a.outbox.empty();
   std::printf("Mô phỏng %s → %s: %lld email, %lld SMS vào hộp thư tệp%s%s\n\n", a.from.c_str(), a.to.c_str(),
               static_cast<long long>(result.emails), static_cast<long long>(result.sms),
-              a.keep_store.empty() ? "" : " ", a.keep_store.empty() ? "" : result.outbox_dir.c_str());
+              kept ? " " : "", kept ? result.outbox_dir.c_str() : "");
   for (const auto& o : result.occurrences) {
     std::printf("%s  (hạn chót %s)\n", o.occurrence.c_str(), o.deadline.c_str());
     std::string units;
@@ -103,7 +105,8 @@ void add_simulate(CLI::App& app, registry& reg) {
   cmd->add_option("--to", args->to, "Last day (YYYY-MM-DD), inclusive")->required();
   cmd->add_option("--replies", args->replies, "JSON Lines of scripted replies {at, unit, occurrence, action}");
   cmd->add_option("--format", args->format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
-  cmd->add_option("--keep-store", args->keep_store, "Keep the store and outbox in this directory");
+  cmd->add_option("--keep-store", args->keep_store, "Keep the store and outbox in this directory (new or empty)");
+  cmd->add_option("--outbox", args->outbox, "Write the file outbox to this directory (new or empty)");
   reg.add(cmd, [args] { return run_simulate(*args); });
 }
 

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <random>
+#include <stdexcept>
+#include <string_view>
 
 #include <date/tz.h>
 #include <fmt/format.h>
@@ -109,6 +111,21 @@ std::optional<std::vector<scripted_reply>> parse_replies(const std::string& text
   return out;
 }
 
+namespace {
+void fresh_directory(const fs::path& dir, std::string_view option) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) throw std::invalid_argument(fmt::format("{} {}: not a directory", option, dir.string()));
+    if (!fs::is_empty(dir, ec))
+      throw std::invalid_argument(
+          fmt::format("{} {}: the directory is not empty; a simulation starts from a fresh store", option, dir.string()));
+    return;
+  }
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+}
+}  // namespace
+
 simulation_result simulate(std::shared_ptr<const config::config> cfg, const simulation_options& opts) {
   simulation_result result;
   const bool temporary = opts.store_dir.empty();
@@ -117,8 +134,10 @@ simulation_result simulate(std::shared_ptr<const config::config> cfg, const simu
     std::random_device rd;
     dir = fs::temp_directory_path() / fmt::format("dondoc-simulate-{:x}", (static_cast<std::uint64_t>(rd()) << 32) | rd());
   }
-  fs::create_directories(dir);
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  // A simulation starts from nothing: a kept store or outbox goes into a new or empty
+  // directory (never mixed with an earlier run's); only a directory made here is made 0700.
+  fresh_directory(dir, "--keep-store");
+  if (!opts.outbox_dir.empty()) fresh_directory(opts.outbox_dir, "--outbox");
   struct cleanup {
     fs::path p;
     bool on;
@@ -129,12 +148,12 @@ simulation_result simulate(std::shared_ptr<const config::config> cfg, const simu
   } guard{dir, temporary};
 
   // A private copy of the configuration: the store and outbox live in the simulation's
-  // directory, never in the configured state_dir, and no gateway is ever used.
+  // directory, never in the configured state_dir. No gateway is ever used (every message
+  // goes to the file outbox below), but the channels' settings stay: the messages carry
+  // the sender, Reply-To, reply number and keyword the daemon would give them.
   auto sim_cfg = std::make_shared<config::config>(*cfg);
   sim_cfg->service.state_dir = dir.string();
-  sim_cfg->channels.outbox.dir = (dir / "outbox").string();
-  sim_cfg->channels.email.reset();
-  sim_cfg->channels.sms.reset();
+  sim_cfg->channels.outbox.dir = opts.outbox_dir.empty() ? (dir / "outbox").string() : opts.outbox_dir;
   result.outbox_dir = sim_cfg->channels.outbox.dir;
   std::shared_ptr<const config::config> shared = sim_cfg;
 

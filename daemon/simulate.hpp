@@ -50,7 +50,8 @@ struct simulation_options {
   config::sys_days from;
   config::sys_days to;
   std::vector<scripted_reply> replies;
-  std::string store_dir;  // empty: a temporary directory, removed afterwards
+  std::string store_dir;   // empty: a temporary directory, removed afterwards
+  std::string outbox_dir;  // empty: STORE_DIR/outbox
 };
 
 simulation_result simulate(std::shared_ptr<const config::config> cfg, const simulation_options& opts);

@@ -93,7 +93,17 @@ sms_template_spec make_spec(std::string id, std::string_view raw, std::int64_t p
   return spec;
 }
 
-std::string builtin_text(std::string_view text, const std::string& keyword) {
+// Without a reply number (no SMS gateway: the messages go to the file outbox) the texts
+// end at the codes instead of "… gui " and nothing.
+std::string builtin_text(std::string_view text, const std::string& keyword, bool reply_number) {
+  static constexpr std::string_view to_number = " gui {reply_number}";
+  std::string cut;
+  if (!reply_number) {
+    for (auto at = text.find(to_number); at != std::string_view::npos; at = text.find(to_number)) {
+      cut = std::string(text.substr(0, at)) + std::string(text.substr(at + to_number.size()));
+      text = cut;
+    }
+  }
   std::string out;
   for (std::size_t i = 0; i < text.size();) {
     if (text.substr(i, 3) == "KW ") {
@@ -135,13 +145,15 @@ std::int64_t sms_segments(std::size_t length) {
 std::vector<sms_template_spec> sms_templates(const config::config* cfg) {
   std::string keyword;
   if (cfg != nullptr && cfg->channels.sms) keyword = sms_clean(cfg->channels.sms->mo_keyword);
+  // Without a configuration (`dondoc templates` alone) the texts are shown whole.
+  const bool reply_number = cfg == nullptr || (cfg->channels.sms && !cfg->channels.sms->reply_number.empty());
   std::vector<sms_template_spec> out;
   for (const auto& b : builtins) {
     const config::sms_template* roster = cfg != nullptr ? cfg->find_sms_template(b.id) : nullptr;
     if (roster != nullptr)
       out.push_back(make_spec(roster->id, roster->text, roster->parts, roster->max, origin_of(*cfg, *roster), false));
     else
-      out.push_back(make_spec(std::string(b.id), builtin_text(b.text, keyword), 1, {}, "built-in", true));
+      out.push_back(make_spec(std::string(b.id), builtin_text(b.text, keyword, reply_number), 1, {}, "built-in", true));
   }
   if (cfg != nullptr)
     for (const auto& t : cfg->sms_templates) {

@@ -148,6 +148,24 @@ TEST_CASE("a deadline with a time of day shows the exact instant") {
                   "SNV DA NOP ABC234 gui 8077");
 }
 
+TEST_CASE("without an SMS gateway (no reply number) the built-in SMS texts end at the codes") {
+  auto copy = std::make_shared<config::config>(*test::load_roster());
+  copy->channels.sms.reset();  // the messages go to the file outbox
+  auto in = test::reminder_input(*copy);
+  const auto r = compose_sms(in);
+  REQUIRE(r.ok);
+  CHECK(r.text == "Nhac han: So Tai chinh nop BC 6 thang KL43 truoc 15/06/2019. Tra loi DA NHAN ABC234 hoac DA NOP "
+                  "ABC234");
+  in.step = &in.report->escalation[0];
+  in.kind = scheduler::step_kind::escalation;
+  in.now = in.due = vn(2019_y / 6 / 18, 7, 30);
+  const auto e = compose_sms(in);
+  REQUIRE(e.ok);
+  CHECK(e.text == "Qua han 4 ngay: So Tai chinh chua nop BC 6 thang KL43 (han 14/06/2019). Da nop: soan DA NOP ABC234");
+  // Nor does the email promise a number to text.
+  CHECK_FALSE(contains(compose_email(test::reminder_input(*copy)).text, "nhắn tin"));
+}
+
 TEST_CASE("a report's email template replaces the built-in text") {
   fixture f;
   auto in = f.reminder();
