@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <map>
 
+#include <unistd.h>
+
 #include "cli/commands.hpp"
 #include "config/config.hpp"
 
@@ -56,7 +58,10 @@ void add_check(CLI::App& app, registry& reg) {
     const auto result = config::load(*path);
     for (const auto& d : result.diagnostics) std::fprintf(stderr, "%s\n", config::format(d).c_str());
     if (!result.ok()) {
-      std::fprintf(stderr, "%zu error%s\n", result.errors(), result.errors() == 1 ? "" : "s");
+      // Every stderr line is a diagnostic in the contract's format when a program reads
+      // it; a person at a terminal also gets the count.
+      if (::isatty(STDERR_FILENO) == 1)
+        std::fprintf(stderr, "%zu error%s\n", result.errors(), result.errors() == 1 ? "" : "s");
       return static_cast<int>(exit_invalid);
     }
     std::printf("%s\n", summary_line(*result.cfg, result.warnings()).c_str());

@@ -707,7 +707,7 @@ action_result engine::acknowledge(std::int64_t item_id, const std::string& who, 
                                   const std::string& raw, sys_seconds now) {
   action_result res;
   auto it = store_.item_by_id(item_id);
-  if (!it) return {false, "no such item", std::nullopt};
+  if (!it) return {false, "no such item", std::nullopt, true};
   auto occ = store_.occurrence_by_id(it->occurrence);
   auto a = audit_for(*it, occ ? occ->name : "", now, who, how, "ack");
   a.raw = raw;
@@ -746,7 +746,7 @@ action_result engine::submit(std::int64_t item_id, sys_seconds at, const std::st
                              const std::string& how, const std::string& note, const std::string& raw,
                              sys_seconds now) {
   auto it = store_.item_by_id(item_id);
-  if (!it) return {false, "no such item", std::nullopt};
+  if (!it) return {false, "no such item", std::nullopt, true};
   auto occ = store_.occurrence_by_id(it->occurrence);
   auto a = audit_for(*it, occ ? occ->name : "", now, who, how, "submit");
   a.raw = raw;
@@ -785,7 +785,7 @@ action_result engine::submit(std::int64_t item_id, sys_seconds at, const std::st
 action_result engine::exempt(std::int64_t item_id, const std::string& who, const std::string& how,
                              const std::string& note, sys_seconds now) {
   auto it = store_.item_by_id(item_id);
-  if (!it) return {false, "no such item", std::nullopt};
+  if (!it) return {false, "no such item", std::nullopt, true};
   auto occ = store_.occurrence_by_id(it->occurrence);
   auto a = audit_for(*it, occ ? occ->name : "", now, who, how, "exempt");
   a.detail = note;
@@ -808,13 +808,13 @@ action_result engine::exempt(std::int64_t item_id, const std::string& who, const
 action_result engine::reopen(std::int64_t item_id, const std::string& who, const std::string& how,
                              const std::string& note, sys_seconds now) {
   auto it = store_.item_by_id(item_id);
-  if (!it) return {false, "no such item", std::nullopt};
+  if (!it) return {false, "no such item", std::nullopt, true};
   auto occ = store_.occurrence_by_id(it->occurrence);
   auto a = audit_for(*it, occ ? occ->name : "", now, who, how, "reopen");
   a.detail = note;
   if (!terminal(*it)) {
     store_.audit(a);
-    return {false, "not submitted or exempted; nothing to reopen", it};
+    return {false, "already open (not submitted or exempted); nothing to reopen", it};
   }
   const std::string was = terminal_reason(*it);
   it->state = store::item_state::open;
@@ -838,12 +838,13 @@ action_result engine::reopen(std::int64_t item_id, const std::string& who, const
 
 action_result engine::confirm(std::int64_t item_id, const std::string& who, const std::string& how, sys_seconds now) {
   auto it = store_.item_by_id(item_id);
-  if (!it) return {false, "no such item", std::nullopt};
+  if (!it) return {false, "no such item", std::nullopt, true};
   auto occ = store_.occurrence_by_id(it->occurrence);
   auto a = audit_for(*it, occ ? occ->name : "", now, who, how, "confirm");
   if (it->state != store::item_state::submitted || it->submit_confirmed) {
     store_.audit(a);
-    return {false, "nothing to confirm", it};
+    if (it->submit_confirmed) return {false, "already confirmed", it};
+    return {false, "not submitted; nothing to confirm", it, true};
   }
   it->submit_confirmed = true;
   store_.update_item(*it);
@@ -854,11 +855,11 @@ action_result engine::confirm(std::int64_t item_id, const std::string& who, cons
 action_result engine::extend(std::int64_t item_id, config::sys_days new_last_day, const std::string& who,
                              const std::string& how, sys_seconds now) {
   auto it = store_.item_by_id(item_id);
-  if (!it) return {false, "no such item", std::nullopt};
+  if (!it) return {false, "no such item", std::nullopt, true};
   auto occ = store_.occurrence_by_id(it->occurrence);
-  if (!occ) return {false, "no such occurrence", std::nullopt};
+  if (!occ) return {false, "no such occurrence", std::nullopt, true};
   const auto* r = rt_->cfg->find_report(occ->report_id);
-  if (r == nullptr) return {false, "the report is no longer in the roster", it};
+  if (r == nullptr) return {false, "the report is no longer in the roster", it, true};
   it->ext_last_day = new_last_day;
   it->ext_deadline = rt_->planner.deadline_instant(*r, new_last_day);
   if (it->closed_at && !terminal(*it)) it->closed_at.reset();

@@ -66,6 +66,7 @@ struct action_result {
   bool changed = false;      // false: recorded in the audit log only
   std::string message;       // for the CLI / web, English
   std::optional<store::item_rec> item;
+  bool refused = false;      // the request cannot be done (not the same as "already done")
 };
 
 class engine {

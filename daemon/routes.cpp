@@ -122,12 +122,22 @@ bool equal_ct(std::string_view a, std::string_view b) {
 
 // eSMS: sign = Base64(MD5(cpid + smsid + content + receiverTime + key)); a lower-case hex
 // digest is accepted too (eSMS's own documentation shows both forms).
+// A JSON body. Text from a request (an unknown id in an error, a reply's raw text) may be
+// invalid UTF-8: replaced (U+FFFD), never a throw that turns a 404 into a 500.
+template <typename Json>
+std::string body_of(const Json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 bool esms_sign_ok(const std::map<std::string, std::string>& q, const std::string& key, const std::string& middle) {
   auto get = [&](const char* k) {
     auto it = q.find(k);
     return it == q.end() ? std::string() : it->second;
   };
-  const std::string sign = get("sign");
+  // A '+' of the Base64 sign sent without percent-encoding reads as a space in a query
+  // string; Base64 and hex have no spaces, so each space is a '+'.
+  std::string sign = get("sign");
+  std::replace(sign.begin(), sign.end(), ' ', '+');
   if (sign.empty() || key.empty()) return false;
   const std::string msg = get("cpid") + get("smsid") + middle + get("receiverTime") + key;
   unsigned char d[16];
@@ -281,7 +291,7 @@ void handle_sms_hook(app_state& app, request&& req, web::reply_fn reply) {
         ordered_json j;
         j["ok"] = true;
         j["reply"] = *answer;
-        reply(response::json(200, j.dump()));
+        reply(response::json(200, body_of(j)));
       });
   if (app.wake_dispatch) app.wake_dispatch();
 }
@@ -423,7 +433,7 @@ response json_error(int status, const std::string& msg) {
   ordered_json j;
   j["ok"] = false;
   j["error"] = msg;
-  return response::json(status, j.dump());
+  return response::json(status, body_of(j));
 }
 
 std::optional<sys_seconds> parse_instant(const std::string& s, const config::config& cfg) {
@@ -495,6 +505,17 @@ void handle_action(app_state& app, request&& req, web::reply_fn reply) {
     item = app.db->item(occ->id, unit);
     if (!item) return reply(json_error(404, "unit \"" + unit + "\" has no item in " + occurrence));
   }
+  // The same limits as the coordinator's pages (pages.cpp): a submission is not in the
+  // future, an extension does not move L earlier than the occurrence's own.
+  if (action == "submit" && at && *at > app.clock() + std::chrono::minutes{5})
+    return reply(json_error(400, "\"at\" is in the future"));
+  if (action == "extend") {
+    auto occ = app.db->occurrence_by_id(item->occurrence);
+    if (occ && *to < occ->last_day)
+      return reply(json_error(400, fmt::format("\"to\" {} is before the occurrence's last day {}; an extension moves it "
+                                               "later",
+                                               store::iso_day(*to), store::iso_day(occ->last_day))));
+  }
   const std::int64_t item_id = item->id;
   auto result = std::make_shared<action_result>();
   auto& app_ref = app;
@@ -512,11 +533,12 @@ void handle_action(app_state& app, request&& req, web::reply_fn reply) {
       [&app_ref, reply, result](bool committed) {
         if (!committed) return reply(json_error(503, "the database cannot be written now"));
         ordered_json out;
-        out["ok"] = true;
+        out["ok"] = !result->refused;
+        if (result->refused) out["error"] = result->message;  // 409: `dondoc` exits 1
         out["changed"] = result->changed;
         out["message"] = result->message;
         if (result->item) out["item"] = item_json(app_ref, *result->item, app_ref.clock());
-        reply(response::json(200, out.dump()));
+        reply(response::json(result->refused ? 409 : 200, body_of(out)));
       });
   if (app.wake_dispatch) app.wake_dispatch();
 }
@@ -577,7 +599,7 @@ web::handler make_public_handler(app_state& app) {
     try {
       if (req.path == "/healthz") {
         const bool ok = app.health.ready && app.health.database_ok && !app.health.stopping;
-        return reply(ok ? response::text(200, "ok\n") : response::text(503, "unavailable\n"));
+        return reply(ok ? response::text(200, "ok") : response::text(503, "unavailable\n"));
       }
       if (req.path.rfind("/a/", 0) == 0) {
         const std::string token = req.path.substr(3);
@@ -636,19 +658,19 @@ web::handler make_admin_handler(app_state& app) {
       const auto q = [&](const char* k) { return req.query.count(k) ? req.query.at(k) : std::string(); };
       if (req.path == "/healthz") {
         const bool ok = app.health.ready && app.health.database_ok && !app.health.stopping;
-        return reply(ok ? response::text(200, "ok\n") : response::text(503, "unavailable\n"));
+        return reply(ok ? response::text(200, "ok") : response::text(503, "unavailable\n"));
       }
       if (req.path == "/api/v1/health") {
         auto j = health_json(app);
         const bool ok = j["status"] == "ok";
-        return reply(response::json(ok ? 200 : 503, j.dump()));
+        return reply(response::json(ok ? 200 : 503, body_of(j)));
       }
       if (req.path == "/api/v1/status") {
         if (!q("occurrence").empty() && !app.db->occurrence_by_name(q("occurrence")))
           return reply(json_error(404, "unknown occurrence \"" + q("occurrence") + "\""));
         if (!q("report").empty() && !app.eng->cfg().find_report(q("report")))
           return reply(json_error(404, "unknown report \"" + q("report") + "\""));
-        return reply(response::json(200, status_json(app, q("report"), q("occurrence")).dump()));
+        return reply(response::json(200, body_of(status_json(app, q("report"), q("occurrence")))));
       }
       if (req.path == "/api/v1/actions") {
         if (req.method != "POST") return reply(json_error(405, "POST only"));
@@ -659,7 +681,7 @@ web::handler make_admin_handler(app_state& app) {
         if (unit.empty()) return reply(json_error(400, "give ?unit=ID"));
         if (!app.eng->cfg().find_unit(unit) && app.db->items_of_unit(unit).empty())
           return reply(json_error(404, "unknown unit \"" + unit + "\""));
-        return reply(response::json(200, history_json(app, unit).dump()));
+        return reply(response::json(200, body_of(history_json(app, unit))));
       }
       if (req.path == "/api/v1/forget") {
         if (req.method != "POST") return reply(json_error(405, "POST only"));
@@ -679,7 +701,7 @@ web::handler make_admin_handler(app_state& app) {
                              out["rows"] = result->rows;
                              out["files"] = result->files;
                              out["audit_entries"] = result->audit_entries;
-                             reply(response::json(200, out.dump()));
+                             reply(response::json(200, body_of(out)));
                            });
         return;
       }

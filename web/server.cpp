@@ -166,6 +166,9 @@ class session : public session_base, public std::enable_shared_from_this<session
     out->body() = std::move(res.body);
     out->keep_alive(keep_alive_);
     out->prepare_payload();
+    // HEAD: the headers of the GET answer (its Content-Length too), and no body — a body
+    // here would be read by a keep-alive client as the start of the next answer.
+    if (req && req->method == "HEAD") out->body().clear();
     stream_.expires_after(server_->opts.body_timeout);
     http::async_write(stream_, *out, [self = this->shared_from_this(), out](beast::error_code ec, std::size_t) {
       if (ec || !out->keep_alive()) {

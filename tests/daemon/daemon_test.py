@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import time
+from datetime import timedelta
 
 from dondoc_harness import (DONDOC, Daemon, check, free_port, now_vn, rfc3339, roster, run_tests, unit_block)
 
@@ -51,7 +52,7 @@ def test_ready_reminders_reload_and_stop():
         d.write_config(near_term_roster(d.state_dir, deadline, UNITS))
         d.start()
         status, _, body = d.get_public("/healthz")
-        check(status == 200 and body == "ok\n", "healthz answers 200 ok once ready")
+        check(status == 200 and body == "ok", "healthz answers 200 ok once ready")
         _, health = d.health()
         check(health["ready"] and health["database"]["ok"], "health detail says ready and database ok")
 
@@ -130,6 +131,59 @@ def test_unreachable_daemon_gives_exit_3():
     check(out.returncode == 3, "dondoc status exits 3 when nothing listens, got %d" % out.returncode)
 
 
+def raw_exchange(address, request, timeout=10):
+    """Sends raw bytes to host:port and returns all that comes back until the server
+    closes (the request asks it to)."""
+    import socket
+    host, port = address.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=timeout) as s:
+        s.sendall(request)
+        out = b""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+def test_admin_refusals_and_http_edges():
+    deadline = now_vn() + timedelta(days=10)
+    with Daemon() as d:
+        d.write_config(near_term_roster(d.state_dir, deadline, UNITS))
+        d.start()
+        occ = d.status()["occurrences"][0]["occurrence"]
+        last_day = occ.split("@")[1]
+        admin = ["--config", d.config_path, "--admin", d.admin]
+        # A refused request exits 1, a repeated one 0 (DESIGN: "1 for invalid input or a
+        # refused request").
+        out = d.dondoc("extend", "so-y-te", occ, "--to", "2001-01-01", *admin)
+        check(out.returncode == 1 and "before the occurrence's last day " + last_day in out.stderr,
+              "an extension earlier than L is refused (exit 1): %d %s" % (out.returncode, out.stderr))
+        out = d.dondoc("submit", "so-y-te", occ, "--at", "2099-01-01T08:00:00+07:00", *admin)
+        check(out.returncode == 1 and "future" in out.stderr,
+              "a submission in the future is refused (exit 1): %d %s" % (out.returncode, out.stderr))
+        out = d.dondoc("reopen", "so-y-te", occ, *admin)
+        check(out.returncode == 0, "reopening an open unit changes nothing and is not an error: " + out.stderr)
+        status, _, body = d.post_admin("/api/v1/actions", {"action": "confirm", "unit": "so-y-te", "occurrence": occ})
+        check(status == 409 and json.loads(body)["ok"] is False,
+              "confirming what was never submitted is refused with 409: %s %s" % (status, body))
+        check([u["status"] for u in d.status(occ)["occurrences"][0]["units"]] == ["pending", "pending"],
+              "nothing refused changed a unit")
+        # A query value that is not UTF-8 is an unknown occurrence, not a server error.
+        status, _, body = d.get_admin("/api/v1/status?occurrence=%ff")
+        check(status == 404 and json.loads(body)["ok"] is False, "invalid UTF-8 in a query gives 404: %s" % status)
+        # HEAD: the headers of GET, no body (a keep-alive client would read it as the next answer).
+        answer = raw_exchange(d.public, b"HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+                                        b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        parts = answer.split(b"HTTP/1.1 ")
+        check(len(parts) == 3 and parts[1].startswith(b"200") and parts[1].endswith(b"\r\n\r\n")
+              and b"Content-Length: 2" in parts[1] and parts[2].endswith(b"\r\n\r\nok"),
+              "HEAD answers headers only, then GET answers ok: %r" % answer)
+        check(d.stop() == 0, "SIGTERM exits 0")
+
+
 if __name__ == "__main__":
     run_tests([test_ready_reminders_reload_and_stop, test_start_fails_clearly_on_a_broken_roster,
-               test_unreachable_daemon_gives_exit_3])
+               test_unreachable_daemon_gives_exit_3, test_admin_refusals_and_http_edges])

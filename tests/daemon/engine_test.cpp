@@ -438,3 +438,26 @@ TEST_CASE("the store migrates from an empty database and from every earlier vers
   std::filesystem::remove_all(dir, ec);
 }
 
+
+TEST_CASE("a request that cannot be done is refused; one already done is not") {
+  fixture f;
+  f.reconcile(vn(2026, 5, 1, 9));
+  const auto now = vn(2026, 6, 10, 9);
+  store::transaction tx(f.st->db());
+  const auto id = f.item("a").id;
+  auto confirm_open = f.eng->confirm(id, "cli:lan", "cli", now);
+  CHECK_FALSE(confirm_open.changed);
+  CHECK(confirm_open.refused);  // nothing was submitted: `dondoc confirm` exits 1
+  auto reopen_open = f.eng->reopen(id, "cli:lan", "cli", "", now);
+  CHECK_FALSE(reopen_open.changed);
+  CHECK_FALSE(reopen_open.refused);  // already open: the state asked for holds
+  f.eng->submit(id, now, "unit", "a-focal", "sms", "", "", now);
+  auto first = f.eng->confirm(id, "cli:lan", "cli", now);
+  CHECK(first.changed);
+  CHECK_FALSE(first.refused);
+  auto again = f.eng->confirm(id, "cli:lan", "cli", now);
+  CHECK_FALSE(again.changed);
+  CHECK_FALSE(again.refused);  // twice is harmless
+  CHECK(f.eng->extend(987654, date::sys_days{date::year{2026} / 6 / 19}, "cli:lan", "cli", now).refused);
+  tx.commit();
+}
