@@ -672,6 +672,7 @@ void engine::record(const job& j, const notifiers::send_result& r, sys_seconds n
     item->last_message_at = now;
     item->last_message_channel = row.channel;
     item->last_message_state = "failed";
+    maybe_close(*item, now);  // a failed last escalation ends it as a sent one does
     store_.update_item(*item);
   }
 }
@@ -681,7 +682,7 @@ void engine::maybe_close(store::item_rec& it, sys_seconds now) {
   if (now < effective_deadline(it).second) return;
   for (const auto& r : store_.rows_of_item(it.id))
     if (r.state == row_state::planned || r.state == row_state::sending) return;
-  it.closed_at = now;  // its last escalation was sent
+  it.closed_at = now;  // its last escalation was sent (or failed for good)
 }
 
 // --- answers and actions -------------------------------------------------------------------
@@ -873,6 +874,9 @@ action_result engine::extend(std::int64_t item_id, config::sys_days new_last_day
 }
 
 std::int64_t engine::housekeeping(sys_seconds now) {
+  if (const auto closed = store_.close_finished_items(now); closed > 0)
+    spdlog::info("closed {} unit{} of past occurrences with nothing more to send (their links expire token_ttl later)",
+                 closed, closed == 1 ? "" : "s");
   return store_.reduce_raw(now - rt_->cfg->service.raw_retention);
 }
 

@@ -1309,6 +1309,19 @@ std::vector<audit_rec> store::audit_of_unit(std::string_view unit_id, std::int64
   return out;
 }
 
+std::int64_t store::close_finished_items(sys_seconds now) {
+  auto& st = cached(
+      "UPDATE items SET closed_at = MAX("
+      "  (SELECT COALESCE(items.ext_deadline, o.deadline) FROM occurrences o WHERE o.id = items.occurrence),"
+      "  COALESCE((SELECT MAX(r.updated_at) FROM outbox r WHERE r.item = items.id), 0)) "
+      "WHERE closed_at IS NULL AND state = 'open'"
+      "  AND (SELECT COALESCE(items.ext_deadline, o.deadline) FROM occurrences o WHERE o.id = items.occurrence) <= ?"
+      "  AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.item = items.id AND r.state IN ('planned', 'sending'))");
+  st.bind(1, secs(now));
+  st.run();
+  return db_.changes();
+}
+
 std::int64_t store::reduce_raw(sys_seconds before) {
   auto& sel = cached("SELECT id, raw FROM audit WHERE at<? AND raw_reduced=0 AND raw<>'' LIMIT 10000");
   sel.bind(1, secs(before));

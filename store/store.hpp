@@ -233,6 +233,11 @@ class store {
   std::vector<audit_rec> audit_of_unit(std::string_view unit_id, std::int64_t limit);
   // Replaces raw inputs older than `before` by their SHA-256 digest.
   std::int64_t reduce_raw(sys_seconds before);
+  // Closes each open item whose deadline T (its own, when extended) is at or before `now`
+  // and which has nothing planned or sending: a report without escalations, or whose last
+  // escalation failed or was skipped, never had a sent one to close it. closed_at is the
+  // later of T and its messages' last change. Returns how many.
+  std::int64_t close_finished_items(sys_seconds now);
   // Removes a departed official's identifiers from stored raw text and details.
   std::int64_t forget_text(std::string_view needle, std::string_view replacement);
 

@@ -461,3 +461,28 @@ TEST_CASE("a request that cannot be done is refused; one already done is not") {
   CHECK(f.eng->extend(987654, date::sys_days{date::year{2026} / 6 / 19}, "cli:lan", "cli", now).refused);
   tx.commit();
 }
+
+TEST_CASE("after T, a unit with nothing more to send is closed (its links expire token_ttl later)") {
+  fixture f;
+  f.reconcile(vn(2026, 5, 1, 9));
+  const auto after = vn(2026, 6, 30, 9);
+  {
+    // Unit a's messages all ended without a sent escalation (skipped, say, after downtime);
+    // unit b still has planned ones.
+    store::transaction tx(f.st->db());
+    for (const auto& r : f.rows("a")) f.st->set_row_state(r.id, row_state::skipped, "catch_up", vn(2026, 6, 20, 8));
+    f.eng->housekeeping(vn(2026, 6, 15, 9));  // before T (16/6 00:00) nothing closes
+    CHECK_FALSE(f.item("a").closed_at);
+    f.eng->housekeeping(after);
+    tx.commit();
+  }
+  REQUIRE(f.item("a").closed_at);
+  CHECK(*f.item("a").closed_at == vn(2026, 6, 20, 8));  // the later of T and its rows' last change
+  CHECK_FALSE(f.item("b").closed_at);
+  {
+    store::transaction tx(f.st->db());
+    f.eng->housekeeping(after + std::chrono::hours{24});  // again: nothing moves
+    tx.commit();
+  }
+  CHECK(*f.item("a").closed_at == vn(2026, 6, 20, 8));
+}
