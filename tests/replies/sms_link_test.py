@@ -38,6 +38,14 @@ reply_number = "8077"
 mo_keyword = "SNV"
 mo_secret_file = "sms-mo-secret"
 """
+    elif provider == "speedsms":
+        sms = f"""[channels.sms]
+provider = "speedsms"
+url = "http://127.0.0.1:{gateway.port}/index.php/sms/send"
+api_key_file = "esms-api-key"
+reply_number = "8077"
+mo_secret_file = "sms-mo-secret"
+"""
     else:
         sms = f"""[channels.sms]
 provider = "http"
@@ -192,6 +200,31 @@ def link_tokens(d):
     return out
 
 
+def test_speedsms_replies():
+    """SpeedSMS posts replies as JSON {phone, content} and signs nothing: its callback URL
+    carries the MO secret as ?token= (or a relay adds X-Dondoc-Signature)."""
+    with Daemon() as d, SmsGateway(d.dir) as gateway:
+        start_sms_daemon(d, gateway, "speedsms")
+        code_a = item(d, "so-tai-chinh")["reply_code"]
+        a0 = states(d, "so-tai-chinh")
+
+        def post(payload, token=None):
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            path = "/hooks/sms/speedsms" + ("?" + urllib.parse.urlencode({"token": token}) if token is not None else "")
+            return d.post_public(path, body, headers={"Content-Type": "application/json"})
+
+        audited = len(audit(d))
+        for bad in (post({"phone": "84912000002", "content": "DA NHAN " + code_a}),
+                    post({"phone": "84912000002", "content": "DA NHAN " + code_a}, token=""),
+                    post({"phone": "84912000002", "content": "DA NHAN " + code_a}, token=MO_SECRET + "x")):
+            check(bad[0] == 403, "without the token (or with a wrong one) a reply is 403: %s" % (bad,))
+        check(len(audit(d)) == audited and states(d, "so-tai-chinh") == a0, "nothing recorded")
+        status, _, body = post({"phone": "84912000002", "content": "DA NHAN " + code_a}, token=MO_SECRET)
+        check(status == 200 and "Da ghi nhan" in json.loads(body)["reply"], "acknowledged with the token: %s" % body)
+        check_ack(d, "so-tai-chinh", a0, "stc-binh")
+        check(d.stop() == 0, "SIGTERM exits 0")
+
+
 def test_links_and_limits():
     with Daemon() as d:
         d.write_config(roster(d.state_dir, UNITS, reports(near_deadline()), extra_service='token_ttl = "3s"'))
@@ -260,4 +293,4 @@ def test_links_and_limits():
 
 
 if __name__ == "__main__":
-    run_tests([test_esms_replies, test_generic_provider_replies, test_links_and_limits])
+    run_tests([test_esms_replies, test_generic_provider_replies, test_speedsms_replies, test_links_and_limits])
