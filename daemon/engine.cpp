@@ -315,6 +315,12 @@ void engine::sync_rows(const std::vector<scheduler::row>& rows, const scheduler:
           (ex.due != row.due || ex.next_at != row.at)) {
         store_.set_row_times(ex.id, row.due, row.at, false);
         ++stats.rows_moved;
+      } else if (ex.state == row_state::cancelled && ex.reason == "roster_changed" && row.at > now &&
+                 row.skipped == scheduler::skip_reason::none && !(item && terminal(*item))) {
+        // Back in the plan (a roster change undone) while still ahead: planned again.
+        store_.set_row_state(ex.id, row_state::planned, "", now);
+        store_.set_row_times(ex.id, row.due, row.at, false);
+        ++stats.rows_inserted;
       }
       continue;
     }
@@ -565,6 +571,12 @@ std::optional<job> engine::prepare(store::outbox_rec row, sys_seconds now) {
     store_.set_row_state(row.id, row_state::cancelled, terminal_reason(*item), now);
     return std::nullopt;
   }
+  if (item && item->acknowledged_at && row.repeat > 0) {
+    // A repeat goes "until acknowledged": also the repeats of a step first sent after the
+    // acknowledgement (those of steps sent before it were cancelled by it).
+    store_.set_row_state(row.id, row_state::cancelled, "acknowledged", now);
+    return std::nullopt;
+  }
   const bool reminder = row.kind == "reminder";
   if (reminder && now >= deadline) {
     if (row.attempts == 0) store_.set_row_state(row.id, row_state::skipped, "past_deadline", now);
@@ -589,12 +601,13 @@ std::optional<job> engine::prepare(store::outbox_rec row, sys_seconds now) {
     else store_.set_row_times(row.id, row.due, later, row.catch_up);
     return std::nullopt;
   }
-  if (sms && cfg.sending.sms_per_recipient_per_day > 0) {
-    const std::string day = store::iso_day(planner.sys_to_local(now).first);
-    if (store_.sms_count(number_hash(address), day) >= cfg.sending.sms_per_recipient_per_day) {
-      store_.set_row_state(row.id, row_state::skipped, "sms_cap", now);
-      return std::nullopt;
-    }
+  // The per-number cap counts an SMS from its claim (in flight or accepted): SMS due
+  // together, in one batch or in flight at once, are counted before the next is checked.
+  const std::string sms_day = sms ? store::iso_day(planner.sys_to_local(now).first) : std::string();
+  if (sms && cfg.sending.sms_per_recipient_per_day > 0 &&
+      store_.sms_count(number_hash(address), sms_day) >= cfg.sending.sms_per_recipient_per_day) {
+    store_.set_row_state(row.id, row_state::skipped, "sms_cap", now);
+    return std::nullopt;
   }
   job j;
   if (!row.item) {
@@ -610,6 +623,8 @@ std::optional<job> engine::prepare(store::outbox_rec row, sys_seconds now) {
     }
   }
   if (!store_.claim(row.id, now)) return std::nullopt;
+  if (sms) store_.sms_increment(number_hash(address), sms_day);  // given back if not accepted
+  j.sms_day = sms_day;
   row.state = row_state::sending;
   row.attempts += 1;
   j.row = std::move(row);
@@ -632,11 +647,12 @@ void engine::record(const job& j, const notifiers::send_result& r, sys_seconds n
   const auto& row = j.row;
   std::optional<store::item_rec> item;
   if (row.item) item = store_.item_by_id(*row.item);
+  // An SMS was counted against its number's cap when claimed; not accepted, not counted.
+  if (r.kind != notifiers::outcome::ok && row.channel == "sms" && !j.sms_day.empty())
+    store_.sms_decrement(number_hash(j.address), j.sms_day);
   switch (r.kind) {
     case notifiers::outcome::ok: {
       store_.mark_sent(row.id, now, r.provider_id);
-      if (row.channel == "sms")
-        store_.sms_increment(number_hash(j.address), store::iso_day(rt_->planner.sys_to_local(now).first));
       if (item) {
         item->last_message_at = now;
         item->last_message_channel = row.channel;

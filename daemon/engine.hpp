@@ -52,6 +52,7 @@ struct job {
   std::vector<store::item_rec> outstanding;  // grouped rows: units still outstanding
   std::int64_t total_units = 0;
   std::string address;  // email address or E.164 number
+  std::string sms_day;  // SMS: the local day its claim was counted on (the per-number cap)
 };
 
 struct reconcile_stats {

@@ -1274,6 +1274,13 @@ void store::sms_increment(std::string_view number_hash, std::string_view day) {
       .run();
 }
 
+void store::sms_decrement(std::string_view number_hash, std::string_view day) {
+  cached("UPDATE sms_counts SET count = MAX(count - 1, 0) WHERE number_hash=? AND day=?")
+      .bind(1, number_hash)
+      .bind(2, day)
+      .run();
+}
+
 // --- audit ------------------------------------------------------------------------------
 
 std::int64_t store::audit(const audit_rec& a) {

@@ -226,6 +226,7 @@ class store {
   // --- SMS cap (per hashed number and civil day) ---
   std::int64_t sms_count(std::string_view number_hash, std::string_view day);
   void sms_increment(std::string_view number_hash, std::string_view day);
+  void sms_decrement(std::string_view number_hash, std::string_view day);  // not below 0
 
   // --- audit ---
   std::int64_t audit(const audit_rec& a);

@@ -486,3 +486,83 @@ TEST_CASE("after T, a unit with nothing more to send is closed (its links expire
   }
   CHECK(*f.item("a").closed_at == vn(2026, 6, 20, 8));
 }
+
+TEST_CASE("SMS due together to one number count against its cap as they are claimed, not when answered") {
+  std::string roster = base_roster;
+  const std::string step = "{ before = \"2wd\", to = [\"focal\"], channels = [\"email\", \"sms\"] }";
+  // Three SMS steps for the same moment (Thu 11/6 07:30): one batch, cap 2 per number.
+  roster.replace(roster.find(step), step.size(),
+                 "{ before = \"2wd\", id = \"first\", to = [\"focal\"], channels = [\"email\", \"sms\"] },\n"
+                 "  { before = \"2wd\", id = \"again\", to = [\"focal\"], channels = [\"sms\"] },\n"
+                        "  { before = \"2wd\", id = \"third\", to = [\"focal\"], channels = [\"sms\"] }");
+  fixture f(roster);
+  f.reconcile(vn(2026, 5, 1, 9));
+  const auto now = vn(2026, 6, 11, 7, 30);
+  std::vector<daemon::job> jobs;
+  {
+    store::transaction tx(f.st->db());
+    jobs = f.eng->take_due(now, 100, 100);  // all claimed before any is answered
+    tx.commit();
+  }
+  std::int64_t sms_a = 0;
+  for (const auto& j : jobs)
+    if (j.row.channel == "sms" && j.row.unit_id == "a") ++sms_a;
+  CHECK(sms_a == 2);
+  CHECK(count(f.rows("a"), row_state::skipped, "sms_cap") == 1);
+  // One of them fails for good: it was not accepted, so it does not count.
+  {
+    store::transaction tx(f.st->db());
+    bool failed_one = false;
+    for (const auto& j : jobs) {
+      const bool fail = !failed_one && j.row.channel == "sms" && j.row.unit_id == "a";
+      failed_one = failed_one || fail;
+      f.eng->record(j, {fail ? notifiers::outcome::permanent : notifiers::outcome::ok, "test", "", std::nullopt}, now);
+    }
+    tx.commit();
+  }
+  // a's number: 2 claimed, 1 failed -> 1; b's: 2 claimed and accepted (its third capped).
+  std::vector<std::int64_t> counts;
+  auto q = f.st->db().prepare("SELECT count FROM sms_counts WHERE day = '2026-06-11' ORDER BY count");
+  while (q.step()) counts.push_back(q.get_int(0));
+  CHECK(counts == std::vector<std::int64_t>{1, 2});
+}
+
+TEST_CASE("a repeat is not sent once the unit has acknowledged, even of a step first sent after it") {
+  fixture f;
+  f.reconcile(vn(2026, 5, 1, 9));
+  {
+    store::transaction tx(f.st->db());
+    f.eng->acknowledge(f.item("a").id, "a-focal", "sms", "DA NHAN", vn(2026, 6, 9, 9));  // before r:0wd
+    tx.commit();
+  }
+  f.send_due(vn(2026, 6, 15, 7, 30));  // r:0wd goes (a step not yet due when acknowledged)
+  f.send_due(vn(2026, 6, 15, 13, 30));  // its repeat (4 h later is 11:30, moved to 13:30): not for a
+  std::int64_t first = 0, repeat_cancelled = 0, repeat_b = 0;
+  for (const auto& r : f.rows("a"))
+    if (r.step_name == "r:0wd") {
+      if (r.repeat == 0 && r.state == row_state::sent) ++first;
+      if (r.repeat == 1 && r.state == row_state::cancelled && r.reason == "acknowledged") ++repeat_cancelled;
+    }
+  for (const auto& r : f.rows("b"))
+    if (r.step_name == "r:0wd" && r.repeat == 1 && r.state == row_state::sent) ++repeat_b;
+  CHECK(first == 1);
+  CHECK(repeat_cancelled == 1);
+  CHECK(repeat_b == 1);  // b did not acknowledge: its repeat goes
+}
+
+TEST_CASE("a roster change undone plans again what it had cancelled and is still ahead") {
+  fixture f;
+  f.reconcile(vn(2026, 5, 1, 9));
+  const auto planned_before = count(f.rows("b"), row_state::planned);
+  std::string without_b = base_roster;
+  const auto at = without_b.find("[[units]]\nid = \"b\"");
+  without_b.erase(at, without_b.find("[[reports]]") - at);
+  f.load(without_b);
+  f.reconcile(vn(2026, 5, 2, 9));
+  CHECK(count(f.rows("b"), row_state::cancelled, "roster_changed") == planned_before);
+  f.load(base_roster);
+  const auto s = f.reconcile(vn(2026, 5, 3, 9));
+  CHECK(count(f.rows("b"), row_state::planned) == planned_before);
+  CHECK(count(f.rows("b"), row_state::cancelled) == 0);
+  CHECK(s.rows_inserted == planned_before);
+}
