@@ -638,13 +638,22 @@ parsed_reply read_intent(const email_message& m) {
   parsed_reply best;
   const auto lines = split_lines(m.head);
   std::size_t used = lines.size();
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].find('?') != std::string_view::npos) continue;  // a question is not an answer
-    auto p = parse_reply(lines[i]);
-    if (p.what != intent::none) {
-      best = std::move(p);
-      used = i;
-      break;
+  for (std::size_t i = 0; i < lines.size() && best.what == intent::none; ++i) {
+    // Sentence by sentence: a question is not an answer, but "Đã nhận. Xin hỏi hạn nộp là
+    // ngày nào?" answers in its first sentence.
+    const std::string_view line = lines[i];
+    for (std::size_t start = 0; start < line.size();) {
+      std::size_t end = line.find_first_of(".!?;", start);
+      end = end == std::string_view::npos ? line.size() : end + 1;
+      const std::string_view sentence = line.substr(start, end - start);
+      start = end;
+      if (sentence.back() == '?') continue;
+      auto p = parse_reply(sentence);
+      if (p.what != intent::none) {
+        best = std::move(p);
+        used = i;
+        break;
+      }
     }
   }
   const std::string subject = strip_reply_prefixes(m.subject);

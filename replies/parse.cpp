@@ -33,6 +33,30 @@ bool negation(const std::string& w) {
   return w == "CHUA" || w == "KHONG" || w == "CHANG" || w == "KO" || w == "KHG" || w == "K" || w == "NOT";
 }
 
+// The first word as written, after the MO keyword: a one-word keyword leading the text
+// must be spelt as that word — "Nhận"/"nhan" is NHAN, "Nhân viên", "Nhấn vào" are not
+// (they fold to the same letters). Unaccented text is taken as typed without diacritics.
+bool leading_word_is(std::string_view nfc_text, const std::string& mo_key, std::string_view key) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> spelt{{
+      {"NHAN", "nhận"}, {"NHAN", "Nhận"}, {"NHAN", "NHẬN"}, {"NOP", "nộp"}, {"NOP", "Nộp"}, {"NOP", "NỘP"},
+  }};
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == '.' ||
+                                      c == ':' || c == ';' || c == '!' || c == '-'; };
+  std::size_t pos = 0;
+  std::string_view word;
+  for (int n = 0; n < 2; ++n) {
+    while (pos < nfc_text.size() && is_space(nfc_text[pos])) ++pos;
+    const std::size_t start = pos;
+    while (pos < nfc_text.size() && !is_space(nfc_text[pos])) ++pos;
+    word = nfc_text.substr(start, pos - start);
+    if (n == 0 && !mo_key.empty() && text::match_key(word) == mo_key) continue;
+    break;
+  }
+  const bool ascii = std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return true;
+  return std::any_of(spelt.begin(), spelt.end(), [&](const auto& sp) { return sp.first == key && sp.second == word; });
+}
+
 std::vector<std::string> words_of(std::string_view folded) {
   std::vector<std::string> out;
   std::string cur;
@@ -63,8 +87,15 @@ bool valid_code(std::string_view code) {
 
 parsed_reply parse_reply(std::string_view text, std::string_view mo_keyword) {
   parsed_reply out;
-  if (text.size() > 2000) text = text.substr(0, 2000);  // an SMS or a first line, not a novel
-  auto words = words_of(text::fold_ascii(text::nfc(text)));
+  if (text.size() > 2000) {
+    // An SMS or a first line, not a novel: cut at a character's start (a cut inside one
+    // would make the whole text invalid UTF-8, folded to nothing).
+    std::size_t cut = 2000;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut);
+  }
+  const std::string written = text::nfc(text);
+  auto words = words_of(text::fold_ascii(written));
   const std::string kw = text::match_key(mo_keyword);
   if (!kw.empty() && !words.empty() && words.front() == kw) words.erase(words.begin());
   if (words.empty()) return out;
@@ -75,6 +106,7 @@ parsed_reply parse_reply(std::string_view text, std::string_view mo_keyword) {
     for (std::size_t i = 0; i < n; ++i) joined += words[i];
     for (const auto& k : keywords)
       if (joined == k.key) {
+        if (n == 1 && !leading_word_is(written, kw, k.key)) break;
         out.what = k.what;
         used = n;
         break;
@@ -85,6 +117,11 @@ parsed_reply parse_reply(std::string_view text, std::string_view mo_keyword) {
   // not an answer: "hạn nộp", "sẽ nộp", "xác nhận", "cho hỏi … nộp?" are common in the
   // free text of an email.
   std::vector<std::string> rest(words.begin() + static_cast<std::ptrdiff_t>(used), words.end());
+  // Inside a sentence, a submission (terminal: it cancels every later step) is not read
+  // when a negation is anywhere in it: "chưa nhận được file Sở đã gửi", "đơn vị chưa nộp,
+  // đã gửi công văn xin gia hạn", "không phải đã nộp". An acknowledgement only needs its
+  // own keyword not negated ("chưa nộp, nhưng đã nhận").
+  const bool negated = std::any_of(words.begin(), words.end(), negation);
   if (out.what == intent::none && words.size() >= 2) {
     for (std::size_t start = 1; start < words.size() && out.what == intent::none; ++start) {
       // "Chưa nhận được", "không nộp": a negated keyword is not an answer.
@@ -98,6 +135,7 @@ parsed_reply parse_reply(std::string_view text, std::string_view mo_keyword) {
           for (std::size_t i = 0; i < start; ++i) before += words[i];
           if (!valid_code(before)) continue;  // only after the code
         }
+        if (k != keywords.end() && k->what == intent::submit && negated) continue;
         if (k != keywords.end()) {
           out.what = k->what;
           rest.assign(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(start));

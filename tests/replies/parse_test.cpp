@@ -37,8 +37,22 @@ TEST_CASE("keywords in any case, with or without diacritics or spaces, and codes
       {"K7Q 2AB nop", "", intent::submit, "K7Q2AB", "a one-word keyword after the code"},
       {"Nop roi", "", intent::submit, "", "a one-word keyword leading"},
       {"xin chào", "", intent::none, "", "nothing"},
+      {"Chúng tôi chưa nhận được file mẫu mà Sở đã gửi.", "", intent::none, "", "a negation earlier in the sentence"},
+      {"Đơn vị chưa nộp, đã gửi công văn xin gia hạn", "", intent::none, "", "not submitted, a request sent"},
+      {"Không phải đã nộp", "", intent::none, "", "\"it is not that we submitted\""},
+      {"Đã nhận nhưng chưa nộp", "", intent::acknowledge, "", "a leading keyword stands; the rest is a remark"},
+      {"Nhân viên phụ trách đang đi công tác", "", intent::none, "", "\"Nhân\" is not \"Nhận\""},
+      {"Nhấn vào liên kết không được", "", intent::none, "", "\"Nhấn\" is not \"Nhận\""},
+      {"NHẬN K7Q2AB", "", intent::acknowledge, "K7Q2AB", "capitals with diacritics"},
+      {"SNV Nộp", "SNV", intent::submit, "", "after the MO keyword"},
       {"", "", intent::none, "", "empty"},
   };
+  // A text longer than is read, cut inside a letter: the part read is still text.
+  std::string long_text = "Đã nhận K7Q2AB. x";
+  for (int i = 0; i < 800; ++i) long_text += "ạ";  // 3 bytes each: the cut at 2,000 falls inside one
+  const auto cut = parse_reply(long_text, "");
+  CHECK(cut.what == intent::acknowledge);
+  CHECK(cut.code.value_or("") == "K7Q2AB");
   for (const auto& x : cases) {
     const std::string why = x.why;
     CAPTURE(why);
