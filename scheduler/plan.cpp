@@ -320,6 +320,9 @@ std::vector<send_time> planner::schedule(const config::report& r, sys_days last_
       const config::step& s = steps[i];
       sys_seconds due = step_due(s, kind, last_day, deadline);
       const std::int64_t repeats = s.repeat ? s.repeat->max : 0;
+      // A repeat goes `every` after the previous send of its channel: an SMS held back by
+      // quiet hours moves its own repeats along, so they do not all go at the same minute.
+      std::array<std::optional<sys_seconds>, 2> previous{};
       for (std::int64_t k = 0; k <= repeats; ++k) {
         if (k > 0) {
           const offset& every = s.repeat->every;
@@ -344,9 +347,15 @@ std::vector<send_time> planner::schedule(const config::report& r, sys_days last_
         for (channel c : s.channels) {
           const auto ci = static_cast<std::size_t>(c);
           st.uses[ci] = true;
-          sys_seconds at = c == channel::sms ? sms_time(due, s.urgent) : due;
+          sys_seconds send = due;
+          if (k > 0 && previous[ci] && !s.repeat->every.day_based()) {
+            send = std::max(send, *previous[ci] + s.repeat->every.duration());
+            if (s.off.day_based()) send = next_office_start(send);
+          }
+          sys_seconds at = c == channel::sms ? sms_time(send, s.urgent) : send;
           if (kind == step_kind::reminder && at >= deadline) st.at[ci] = std::nullopt;
           else st.at[ci] = at;
+          if (st.at[ci]) previous[ci] = at;
         }
         out.push_back(st);
       }

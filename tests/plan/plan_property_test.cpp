@@ -433,6 +433,7 @@ void check_roster(const scheduler::planner& p, counters& n) {
 
       const auto sends = p.schedule(r, o.last_day, o.deadline);
       std::map<std::pair<int, int>, scheduler::sys_seconds> previous;  // (kind, step) -> last due
+      std::map<std::pair<int, int>, scheduler::sys_seconds> previous_sms;  // (kind, step) -> last SMS time
       for (const auto& st : sends) {
         const auto& s = st.kind == scheduler::step_kind::reminder ? r.reminders[st.step] : r.escalation[st.step];
         INFO("step ", s.key_name, " repeat ", st.repeat);
@@ -459,16 +460,25 @@ void check_roster(const scheduler::planner& p, counters& n) {
           if (st.kind == scheduler::step_kind::reminder) CHECK(at < o.deadline);
           else CHECK(at > o.deadline);
           if (ci == static_cast<std::size_t>(config::channel::sms)) {
+            // A repeat goes `every` after the previous SMS of its step, which quiet hours
+            // may have held back (DESIGN.md: "resends a step every after the previous send").
+            const auto k = std::make_pair(static_cast<int>(st.kind), static_cast<int>(st.step));
+            auto base = st.due;
+            if (st.repeat > 0 && previous_sms.count(k) && !s.repeat->every.day_based()) {
+              base = std::max(base, previous_sms[k] + s.repeat->every.duration());
+              if (s.off.day_based()) base = p.next_office_start(base);
+            }
             if (s.urgent) {
-              CHECK(at == st.due);
+              CHECK(at == base);
               n.urgent_quiet += quiet_oracle(p, at);
             } else {
               CHECK_FALSE(quiet_oracle(p, at));
-              CHECK(at == p.end_of_quiet_hours(st.due));
+              CHECK(at == p.end_of_quiet_hours(base));
               // It waits no longer than needed: a minute earlier is still quiet (or due).
-              if (at != st.due) CHECK(quiet_oracle(p, at - minutes{1}));
+              if (at != base) CHECK(quiet_oracle(p, at - minutes{1}));
               n.quiet_moved += at != st.due;
             }
+            previous_sms[k] = at;
           } else {
             CHECK(at == st.due);
           }
@@ -604,4 +614,47 @@ TEST_CASE("randomised rosters with disjoint reports: plan(A ∪ B) = plan(A) ∪
     sends += static_cast<std::int64_t>(pab.size());
   }
   MESSAGE(fmt::format("{} pairs, {} sends in the unions", union_count, sends));
+}
+
+TEST_CASE("an SMS repeat goes `every` after the previous SMS, when quiet hours held that one back") {
+  // 14 h before 13:00 is 23:00 the evening before: the email goes then, the SMS at 07:00;
+  // its repeats 2 h after each SMS (09:00, 11:00), not 2 h after 23:00 (all at 07:00).
+  const auto l = load(R"(
+[service]
+timezone = "Asia/Ho_Chi_Minh"
+state_dir = "/nonexistent"
+[sending]
+office_hours = ["07:30-11:30", "13:30-17:00"]
+sms_quiet_hours = "22:00-07:00"
+[calendar]
+holidays = "none"
+[[units]]
+id = "a"
+name = "Đơn vị A"
+kind = "so"
+[[units.contacts]]
+id = "a-focal"
+name = "Cán bộ A"
+roles = ["focal"]
+email = "a@a.example"
+phone = "0900 000 001"
+[[reports]]
+id = "r"
+title = "Báo cáo thử"
+units = ["all"]
+deadline = { date = 2026-12-10, time = "13:00" }
+reminders = [
+  { before = "14h", to = ["focal"], channels = ["email", "sms"], repeat = { every = "2h", max = 2 } },
+]
+)");
+  REQUIRE_MESSAGE(l.result.ok(), diagnostics(l.result));
+  const auto& p = *l.planner;
+  const auto vn = [&](int d, int h) { return p.local_to_sys(date::sys_days{date::year{2026} / 12 / d}, std::chrono::hours{h}); };
+  const auto sends = p.schedule(l.result.cfg->reports[0], date::sys_days{date::year{2026} / 12 / 10}, vn(10, 13));
+  REQUIRE(sends.size() == 3);
+  const auto email = static_cast<std::size_t>(config::channel::email), sms = static_cast<std::size_t>(config::channel::sms);
+  for (std::size_t k = 0; k < 3; ++k) {
+    CHECK(sends[k].at[email] == vn(9, 23) + std::chrono::hours{2 * static_cast<int>(k)});
+    CHECK(sends[k].at[sms] == vn(10, 7 + 2 * static_cast<int>(k)));
+  }
 }
