@@ -348,7 +348,7 @@ void engine::sync_rows(const std::vector<scheduler::row>& rows, const scheduler:
     } else if (item && terminal(*item)) {
       rec.state = row_state::cancelled;
       rec.reason = terminal_reason(*item);
-    } else if (row.at < now) {
+    } else if (row.due < now) {  // the step's time, not the channel's (an SMS held back by quiet hours)
       fresh_past.push_back(std::move(rec));
       continue;
     } else {
@@ -370,7 +370,7 @@ void engine::sync_rows(const std::vector<scheduler::row>& rows, const scheduler:
         f.next_at = catch_up_time(f, now);
         if (f.next_at >= deadline) {
           f.state = row_state::skipped;
-          f.reason = "quiet_hours";
+          f.reason = std::string(late_catch_up_reason(f, now));
         } else {
           f.state = row_state::planned;
         }
@@ -425,6 +425,13 @@ sys_seconds engine::catch_up_time(const store::outbox_rec& r, sys_seconds now) c
   if (r.day_based) t = rt_->planner.next_office_start(t);
   if (r.channel == "sms" && !r.urgent) t = rt_->planner.end_of_quiet_hours(t);
   return t;
+}
+
+std::string_view engine::late_catch_up_reason(const store::outbox_rec& r, sys_seconds now) const {
+  sys_seconds t = now;
+  if (r.day_based) t = rt_->planner.next_office_start(t);
+  if (r.channel == "sms" && !r.urgent && rt_->planner.end_of_quiet_hours(t) != t) return "quiet_hours";
+  return "past_deadline";
 }
 
 bool engine::settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now) {
@@ -498,7 +505,7 @@ bool engine::settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now)
       if (send) {
         const sys_seconds at = catch_up_time(r, now);
         if (r.kind == "reminder" && at >= deadline) {
-          store_.set_row_state(r.id, row_state::skipped, "quiet_hours", now);
+          store_.set_row_state(r.id, row_state::skipped, late_catch_up_reason(r, now), now);
         } else {
           store_.set_row_times(r.id, r.due, at, true);
           spdlog::info("catch-up key={} step={} channel={} at={}", r.key, r.step_name, r.channel,

@@ -133,6 +133,9 @@ class engine {
                  sys_seconds deadline, sys_seconds now, reconcile_stats& stats);
   void replan_item(store::item_rec& it, sys_seconds now);
   sys_seconds catch_up_time(const store::outbox_rec& r, sys_seconds now) const;
+  // Why a catch-up that could only go at or after T is skipped: quiet hours (an SMS they
+  // hold back) or past_deadline (the next office-hours start is too late).
+  std::string_view late_catch_up_reason(const store::outbox_rec& r, sys_seconds now) const;
   bool settle_missed(std::vector<store::outbox_rec>& due, sys_seconds now);
   bool outstanding(const store::item_rec& it) const;
   void maybe_close(store::item_rec& it, sys_seconds now);

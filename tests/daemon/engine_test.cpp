@@ -566,3 +566,52 @@ TEST_CASE("a roster change undone plans again what it had cancelled and is still
   CHECK(count(f.rows("b"), row_state::cancelled) == 0);
   CHECK(s.rows_inserted == planned_before);
 }
+
+TEST_CASE("first written after its step's time, a step is skipped on every channel, also an SMS quiet hours held") {
+  std::string roster = base_roster;
+  const auto from = roster.find("[[reports]]");
+  roster.erase(from);
+  roster += R"(
+[[reports]]
+id = "r"
+title = "Báo cáo thử"
+units = ["all"]
+deadline = { date = 2026-06-15, time = "09:00" }
+reminders = [
+  { before = "10h", to = ["focal"], channels = ["email", "sms"] },
+  { before = "570m", to = ["focal"], channels = ["email", "sms"] },
+]
+)";
+  fixture f(roster);
+  // First start at 00:00 on the 15th: 10h (23:00) and 570m (23:30) are both past; the
+  // SMS of each were planned for 07:00 (quiet hours). Only the latest step catches up.
+  f.reconcile(vn(2026, 6, 15, 0));
+  std::map<std::string, std::string> got;
+  for (const auto& r : f.rows("a"))
+    got[r.step_name + "/" + r.channel] = std::string(store::to_string(r.state)) + ":" + r.reason + (r.catch_up ? ":cu" : "");
+  CHECK(got["r:10h/email"] == "skipped:before_tracking");
+  CHECK(got["r:10h/sms"] == "skipped:before_tracking");
+  CHECK(got["r:570m/email"] == "planned::cu");
+  CHECK(got["r:570m/sms"] == "planned::cu");
+}
+
+TEST_CASE("a catch-up email that only office hours could send at or after T is skipped past_deadline, not quiet_hours") {
+  std::string roster = base_roster;
+  roster.erase(roster.find("[[reports]]"));
+  roster += R"(
+[[reports]]
+id = "r"
+title = "Báo cáo thử"
+units = ["all"]
+deadline = { date = 2026-06-15, time = "07:00" }
+reminders = [
+  { before = "1wd", to = ["focal"], channels = ["email", "sms"] },
+]
+)";
+  fixture f(roster);
+  f.reconcile(vn(2026, 6, 15, 0));  // the reminder (Fri 12/6) is past; T is 07:00 today
+  std::map<std::string, std::string> got;
+  for (const auto& r : f.rows("a")) got[r.channel] = std::string(store::to_string(r.state)) + ":" + r.reason;
+  CHECK(got["email"] == "skipped:past_deadline");  // the next office-hours start, 07:30, is after T
+  CHECK(got["sms"] == "skipped:past_deadline");    // so is the SMS's (07:30 is not in quiet hours)
+}
