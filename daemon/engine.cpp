@@ -771,6 +771,7 @@ action_result engine::submit(std::int64_t item_id, sys_seconds at, const std::st
                              sys_seconds now) {
   auto it = store_.item_by_id(item_id);
   if (!it) return {false, "no such item", std::nullopt, true};
+  if (at > now + submit_clock_slack) return {false, "the submission time is in the future", it, true};
   auto occ = store_.occurrence_by_id(it->occurrence);
   auto a = audit_for(*it, occ ? occ->name : "", now, who, how, "submit");
   a.raw = raw;
@@ -882,6 +883,11 @@ action_result engine::extend(std::int64_t item_id, config::sys_days new_last_day
   if (!it) return {false, "no such item", std::nullopt, true};
   auto occ = store_.occurrence_by_id(it->occurrence);
   if (!occ) return {false, "no such occurrence", std::nullopt, true};
+  if (new_last_day < occ->last_day)
+    return {false,
+            fmt::format("the new last day {} is before the occurrence's last day {}; an extension moves it later",
+                        store::iso_day(new_last_day), store::iso_day(occ->last_day)),
+            it, true};
   const auto* r = rt_->cfg->find_report(occ->report_id);
   if (r == nullptr) return {false, "the report is no longer in the roster", it, true};
   it->ext_last_day = new_last_day;

@@ -104,6 +104,11 @@ class engine {
   // link, cli, web) ---
   action_result acknowledge(std::int64_t item, const std::string& who, const std::string& how,
                             const std::string& raw, sys_seconds now);
+  // A submission time may be ahead of the clock by this much (a coordinator's watch), no
+  // more: later is refused, by the API, the CLI and the pages alike.
+  static constexpr std::chrono::minutes submit_clock_slack{5};
+  // Refused (action_result::refused): a submission time in the future; an extension whose
+  // new last day is before the occurrence's own L.
   action_result submit(std::int64_t item, sys_seconds at, const std::string& source, const std::string& who,
                        const std::string& how, const std::string& note, const std::string& raw, sys_seconds now);
   action_result exempt(std::int64_t item, const std::string& who, const std::string& how, const std::string& note,

@@ -254,7 +254,7 @@ struct router {
     if (error.empty() && action == "submit" && !f("at").empty()) {
       at = parse_local(f("at"), *app.eng);
       if (!at) error = "Thời điểm nộp không hợp lệ (cần ngày và giờ).";
-      else if (*at > now + std::chrono::minutes{5}) error = "Thời điểm nộp không thể ở tương lai.";
+      else if (*at > now + engine::submit_clock_slack) error = "Thời điểm nộp không thể ở tương lai.";
     }
     std::optional<config::sys_days> to;
     if (error.empty() && action == "extend") {

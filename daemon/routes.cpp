@@ -509,17 +509,6 @@ void handle_action(app_state& app, request&& req, web::reply_fn reply) {
     item = app.db->item(occ->id, unit);
     if (!item) return reply(json_error(404, "unit \"" + unit + "\" has no item in " + occurrence));
   }
-  // The same limits as the coordinator's pages (pages.cpp): a submission is not in the
-  // future, an extension does not move L earlier than the occurrence's own.
-  if (action == "submit" && at && *at > app.clock() + std::chrono::minutes{5})
-    return reply(json_error(400, "\"at\" is in the future"));
-  if (action == "extend") {
-    auto occ = app.db->occurrence_by_id(item->occurrence);
-    if (occ && *to < occ->last_day)
-      return reply(json_error(400, fmt::format("\"to\" {} is before the occurrence's last day {}; an extension moves it "
-                                               "later",
-                                               store::iso_day(*to), store::iso_day(occ->last_day))));
-  }
   const std::int64_t item_id = item->id;
   auto result = std::make_shared<action_result>();
   auto& app_ref = app;

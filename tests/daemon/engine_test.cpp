@@ -120,6 +120,14 @@ std::int64_t count(const std::vector<store::outbox_rec>& rows, row_state s, cons
   return n;
 }
 
+// base_roster's settings and units with report "r" (title, all units) given by its
+// deadline and steps.
+std::string roster_with_report(const std::string& deadline_and_steps) {
+  std::string roster = base_roster;
+  roster.erase(roster.find("[[reports]]"));
+  return roster + "[[reports]]\nid = \"r\"\ntitle = \"Báo cáo thử\"\nunits = [\"all\"]\n" + deadline_and_steps;
+}
+
 }  // namespace
 
 TEST_CASE("a first start before any step plans every row, and planning again changes nothing") {
@@ -459,6 +467,16 @@ TEST_CASE("a request that cannot be done is refused; one already done is not") {
   CHECK_FALSE(again.changed);
   CHECK_FALSE(again.refused);  // twice is harmless
   CHECK(f.eng->extend(987654, date::sys_days{date::year{2026} / 6 / 19}, "cli:lan", "cli", now).refused);
+  // The limits of the API, the CLI and the pages alike: no extension before L, no
+  // submission time ahead of the clock (beyond the slack), and nothing changes.
+  const auto early = f.eng->extend(f.item("b").id, date::sys_days{date::year{2026} / 6 / 12}, "cli:lan", "cli", now);
+  CHECK(early.refused);
+  CHECK(early.message.find("before the occurrence's last day 2026-06-15") != std::string::npos);
+  CHECK_FALSE(f.item("b").ext_last_day);
+  CHECK(f.eng->submit(f.item("b").id, now + std::chrono::hours{1}, "coordinator", "cli:lan", "cli", "", "", now).refused);
+  CHECK_FALSE(f.eng->submit(f.item("b").id, now + std::chrono::minutes{4}, "coordinator", "cli:lan", "cli", "", "", now)
+                  .refused);
+  CHECK(f.item("b").state == store::item_state::submitted);
   tx.commit();
 }
 
@@ -568,21 +586,12 @@ TEST_CASE("a roster change undone plans again what it had cancelled and is still
 }
 
 TEST_CASE("first written after its step's time, a step is skipped on every channel, also an SMS quiet hours held") {
-  std::string roster = base_roster;
-  const auto from = roster.find("[[reports]]");
-  roster.erase(from);
-  roster += R"(
-[[reports]]
-id = "r"
-title = "Báo cáo thử"
-units = ["all"]
-deadline = { date = 2026-06-15, time = "09:00" }
+  fixture f(roster_with_report(R"(deadline = { date = 2026-06-15, time = "09:00" }
 reminders = [
   { before = "10h", to = ["focal"], channels = ["email", "sms"] },
   { before = "570m", to = ["focal"], channels = ["email", "sms"] },
 ]
-)";
-  fixture f(roster);
+)"));
   // First start at 00:00 on the 15th: 10h (23:00) and 570m (23:30) are both past; the
   // SMS of each were planned for 07:00 (quiet hours). Only the latest step catches up.
   f.reconcile(vn(2026, 6, 15, 0));
@@ -596,19 +605,11 @@ reminders = [
 }
 
 TEST_CASE("a catch-up email that only office hours could send at or after T is skipped past_deadline, not quiet_hours") {
-  std::string roster = base_roster;
-  roster.erase(roster.find("[[reports]]"));
-  roster += R"(
-[[reports]]
-id = "r"
-title = "Báo cáo thử"
-units = ["all"]
-deadline = { date = 2026-06-15, time = "07:00" }
+  fixture f(roster_with_report(R"(deadline = { date = 2026-06-15, time = "07:00" }
 reminders = [
   { before = "1wd", to = ["focal"], channels = ["email", "sms"] },
 ]
-)";
-  fixture f(roster);
+)"));
   f.reconcile(vn(2026, 6, 15, 0));  // the reminder (Fri 12/6) is past; T is 07:00 today
   std::map<std::string, std::string> got;
   for (const auto& r : f.rows("a")) got[r.channel] = std::string(store::to_string(r.state)) + ":" + r.reason;
